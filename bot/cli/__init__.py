@@ -1,0 +1,1 @@
+"""The `interval-bot` command line: one module per sub-command."""

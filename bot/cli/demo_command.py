@@ -1,0 +1,12 @@
+"""`interval-bot demo`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    """Add the `demo` sub-command."""
+    parser: argparse.ArgumentParser = subparsers.add_parser("demo", help="(not built yet)")
+    parser.set_defaults(handler=lambda args: 1)

@@ -1,0 +1,132 @@
+"""Process configuration, read once from the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+OFFICIAL_BASE_URL = "https://api.telegram.org/bot"
+
+# One valid example per variable, shown when a value is missing or malformed.
+EXAMPLES: dict[str, str] = {
+    "TELEGRAM_BOT_TOKEN": "TELEGRAM_BOT_TOKEN=123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+    "TELEGRAM_BASE_URL": "TELEGRAM_BASE_URL=https://api.telegram.org/bot",
+    "DATABASE_URL": "DATABASE_URL=postgresql+asyncpg://interval:secret@127.0.0.1:5432/interval",
+    "DATA_DIR": "DATA_DIR=./data",
+    "DEFAULT_TIMEZONE": "DEFAULT_TIMEZONE=Europe/Berlin",
+    "REMINDER_HOUR": "REMINDER_HOUR=9",
+    "TELEGRAM_RATE_LIMIT": "TELEGRAM_RATE_LIMIT=30",
+    "LOG_LEVEL": "LOG_LEVEL=INFO",
+    "LOG_FORMAT": "LOG_FORMAT=json",
+    "WEBHOOK_URL": "WEBHOOK_URL=https://bot.example.org/telegram",
+    "WEBHOOK_SECRET": "WEBHOOK_SECRET=Zq3-long_random_string",
+    "WEBHOOK_LISTEN": "WEBHOOK_LISTEN=0.0.0.0",
+    "WEBHOOK_PORT": "WEBHOOK_PORT=8443",
+    "METRICS_PORT": "METRICS_PORT=9100",
+    "REDIS_URL": "REDIS_URL=redis://127.0.0.1:6379/0",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line for the operator."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot process; names are the environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_base_url: str = OFFICIAL_BASE_URL
+    database_url: str | None = None
+    data_dir: Path = Path("data")
+    default_timezone: str = "UTC"
+    reminder_hour: int = Field(default=9, ge=0, le=23)
+    telegram_rate_limit: float = Field(default=30.0, gt=0, le=10_000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    redis_url: str | None = None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _parsable_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError("not a database URL") from exc
+        if url.drivername not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
+            raise ValueError(
+                f"driver {url.drivername!r} is not supported; "
+                "use sqlite+aiosqlite or postgresql+asyncpg"
+            )
+        return value
+
+    @field_validator("telegram_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'interval.db').resolve()}"
+
+    def token(self) -> str:
+        """The bot token, or a ConfigError that says how to get one."""
+        if self.telegram_bot_token is None or not self.telegram_bot_token.get_secret_value():
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather in Telegram and "
+                f"set it, e.g. {EXAMPLES['TELEGRAM_BOT_TOKEN']} "
+                "(or try `interval-bot demo`, which needs no Telegram account)"
+            )
+        return self.telegram_bot_token.get_secret_value()
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings, turning a validation failure into one ConfigError line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "configuration"
+        example = EXAMPLES.get(name, "")
+        hint = f"; for example {example}" if example else ""
+        raise ConfigError(f"{name} is invalid: {error['msg']}{hint}") from None
