@@ -1,12 +1,47 @@
-"""`interval-bot run`."""
+"""`interval-bot run`: the bot process (long polling by default)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
 from typing import Any
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import build_application
+from bot.config import load_settings
+from bot.logging_setup import configure_logging
+
+logger = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
     """Add the `run` sub-command."""
-    parser: argparse.ArgumentParser = subparsers.add_parser("run", help="(not built yet)")
-    parser.set_defaults(handler=lambda args: 1)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "run",
+        help="run the bot (long polling; settings come from the environment or .env)",
+        description="Run the bot. Needs TELEGRAM_BOT_TOKEN; see README.md for every setting.",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run until SIGINT/SIGTERM; return the exit code."""
+    settings = load_settings()
+    token = settings.token()
+    configure_logging(settings.log_level, settings.log_format, secrets=[token])
+    application = build_application(settings)
+    try:
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES,
+            stop_signals=(signal.SIGINT, signal.SIGTERM),
+        )
+    except InvalidToken:
+        logger.error("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather")
+        return 1
+    except NetworkError as exc:
+        logger.error("cannot reach the Bot API at %s: %s", settings.telegram_base_url, exc)
+        return 1
+    return 0

@@ -1,0 +1,61 @@
+"""The composition root: builds the python-telegram-bot Application and its services."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC
+
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, Defaults
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import BotApp, Services, context_types
+from bot.handlers import register_all
+from bot.handlers.commands_menu import publish_patient_commands
+from storage.database import Database
+from storage.schema import upgrade_to_head
+
+logger = logging.getLogger(__name__)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    database: Database | None = None,
+) -> BotApp:
+    """Build the bot; resources open in `post_init` and close in `post_shutdown`.
+
+    A `database` passed in belongs to the caller (tests, demo) and is not disposed here.
+    """
+    owns_database = database is None
+
+    async def post_init(application: BotApp) -> None:
+        db = database or Database(settings.effective_database_url)
+        if owns_database:
+            # `run` keeps the schema current itself (see docs/operations.md); on PostgreSQL
+            # the upgrade holds an advisory lock so replicas starting together do not race.
+            await upgrade_to_head(db.url)
+        application.bot_data.services = Services(
+            settings=settings, clock=clock or SystemClock(), database=db
+        )
+        await publish_patient_commands(application.bot)
+        logger.info("bot @%s ready on %s", application.bot.username, db.dialect_name)
+
+    async def post_shutdown(application: BotApp) -> None:
+        if owns_database and application.bot_data.is_ready:
+            await application.bot_data.services.database.dispose()
+
+    application: BotApp = (
+        ApplicationBuilder()
+        .token(settings.token())
+        .base_url(settings.telegram_base_url)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
+        .context_types(context_types())
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    register_all(application)
+    return application

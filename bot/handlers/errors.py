@@ -1,0 +1,43 @@
+"""The error handler: log with context first, then tell the user plainly."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, NetworkError
+
+from bot.context import AppContext, BotApp
+from bot.i18n import translator
+from bot.logging_setup import pseudonym
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: AppContext) -> None:
+    """Log the failure with who and what, then apologise without internals."""
+    user = update.effective_user if isinstance(update, Update) else None
+    logger.error(
+        "update %s failed",
+        update.update_id if isinstance(update, Update) else "-",
+        exc_info=context.error,
+        extra={"user": pseudonym(user.id) if user else None},
+    )
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if isinstance(context.error, Forbidden | NetworkError):
+        # The chat is unreachable; a second attempt would fail the same way.
+        return
+    _ = translator(user.language_code if user else None).gettext
+    try:
+        await context.bot.send_message(
+            update.effective_chat.id,
+            _("Sorry, something went wrong on our side. Nothing was changed; please try again."),
+        )
+    except Exception:
+        logger.exception("could not send the error notice")
+
+
+def register(application: BotApp) -> None:
+    """Install the error handler."""
+    application.add_error_handler(on_error)

@@ -1,0 +1,74 @@
+"""Translations: gettext catalogs (Babel .po files) per language, and locale-aware dates."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from importlib import resources
+from io import BytesIO
+
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+DEFAULT_LANGUAGE = "en"
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es")
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+
+
+def normalise_language(code: str | None) -> str:
+    """Map a Telegram `language_code` such as `es-MX` to a language we support."""
+    if not code:
+        return DEFAULT_LANGUAGE
+    base = code.replace("_", "-").split("-")[0].lower()
+    return base if base in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+
+
+@cache
+def _catalog(language: str) -> NullTranslations:
+    # The .po files are the source of truth; compiling them in memory at first use means
+    # there is no build step and no stale .mo file to ship.
+    if language == DEFAULT_LANGUAGE:
+        return NullTranslations()
+    po = resources.files("bot") / "locales" / language / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+class Translator:
+    """gettext for one language, plus the date formats of its locale."""
+
+    def __init__(self, language: str | None) -> None:
+        self.language = normalise_language(language)
+        self._translations = _catalog(self.language)
+
+    def gettext(self, message: str) -> str:
+        """Translate `message`."""
+        return self._translations.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """Translate with the plural form that fits `n`."""
+        return self._translations.ngettext(singular, plural, n)
+
+    def short_date(self, day: date) -> str:
+        """`20 Nov` / `20 nov`: a date in the current year, short."""
+        return str(format_date(day, format="d MMM", locale=self.language))
+
+    def long_date(self, day: date) -> str:
+        """`Fri, 20 Nov 2026`: a date with weekday and year."""
+        return str(format_date(day, format="EEE, d MMM y", locale=self.language))
+
+    def month_title(self, day: date) -> str:
+        """`November 2026`: the title of a calendar month."""
+        return str(format_date(day, format="LLLL y", locale=self.language)).capitalize()
+
+
+@cache
+def translator(language: str | None) -> Translator:
+    """The shared Translator for a language code."""
+    return Translator(language)
