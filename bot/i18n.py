@@ -27,17 +27,27 @@ def normalise_language(code: str | None) -> str:
 
 @cache
 def _catalog(language: str) -> NullTranslations:
-    # The .po files are the source of truth; compiling them in memory at first use means
-    # there is no build step and no stale .mo file to ship.
+    # Each area of the bot keeps its own .po file (onboarding.po, treatments.po, ...) so that
+    # parallel work never edits one shared catalog; they are merged here. The .po files are
+    # the source of truth, compiled in memory at first use: no build step, no stale .mo.
+    translations: NullTranslations = NullTranslations()
     if language == DEFAULT_LANGUAGE:
-        return NullTranslations()
-    po = resources.files("bot") / "locales" / language / "LC_MESSAGES" / "messages.po"
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    buffer = BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(fp=buffer)
+        return translations
+    folder = resources.files("bot") / "locales" / language / "LC_MESSAGES"
+    for po in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if not po.name.endswith(".po"):
+            continue
+        with po.open("rb") as handle:
+            catalog = read_po(handle, locale=language)
+        buffer = BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        loaded = Translations(fp=buffer)
+        if isinstance(translations, Translations):
+            translations.merge(loaded)
+        else:
+            translations = loaded
+    return translations
 
 
 class Translator:

@@ -7,10 +7,6 @@ import logging
 import signal
 from typing import Any
 
-from telegram import Update
-from telegram.error import InvalidToken, NetworkError
-
-from bot.app import build_application
 from bot.config import load_settings
 from bot.logging_setup import configure_logging
 
@@ -32,6 +28,12 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     token = settings.token()
     configure_logging(settings.log_level, settings.log_format, secrets=[token])
+    # Imported here so that `interval-bot --help` and light commands start fast.
+    from telegram import Update
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import build_application
+
     application = build_application(settings)
     try:
         application.run_polling(
