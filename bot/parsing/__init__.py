@@ -1,0 +1,1 @@
+"""Reading what patients type: dates and free-text treatment notes."""
