@@ -80,12 +80,14 @@ def parse_date(text: str, *, today: date, language: str, day_first: bool = True)
     if found is not None:
         return found
     languages = [language] if language == "en" else [language, "en"]
+    # dateparser works on naive datetimes; this is noon of the patient's local `today`.
+    relative_base = datetime(today.year, today.month, today.day, 12, 0)  # noqa: DTZ001
     parsed = dateparser.parse(
         cleaned,
         languages=languages,
         settings={
             "DATE_ORDER": "DMY" if day_first else "MDY",
-            "RELATIVE_BASE": datetime(today.year, today.month, today.day, 12, 0),
+            "RELATIVE_BASE": relative_base,
             "PREFER_DATES_FROM": "current_period",
             "REQUIRE_PARTS": ["day", "month"],
         },
