@@ -1,0 +1,33 @@
+"""One sentence per reason: why a procedure must wait, or be done by a date."""
+
+from __future__ import annotations
+
+from bot.i18n import Translator
+from bot.render.words import procedure_name
+from rules.spacing import Direction, Reason
+
+
+def reason_sentence(reason: Reason, t: Translator) -> str:
+    """E.g. "because of your Botox on 20 Nov, microneedling should wait until 4 Dec: ..."."""
+    values = {
+        "entry": procedure_name(reason.entry.procedure, t),
+        "entry_date": t.short_date(reason.entry.on),
+        "procedure": procedure_name(reason.procedure, t),
+        "boundary": t.short_date(reason.boundary),
+        "days": reason.rule.min_days,
+    }
+    if reason.direction is Direction.AFTER:
+        return t.ngettext(
+            "because of your {entry} on {entry_date}, {procedure} should wait until "
+            "{boundary}: at least {days} day after {entry}",
+            "because of your {entry} on {entry_date}, {procedure} should wait until "
+            "{boundary}: at least {days} days after {entry}",
+            reason.rule.min_days,
+        ).format(**values)
+    return t.ngettext(
+        "because of your planned {entry} on {entry_date}, {procedure} should be done by "
+        "{boundary}: at least {days} day before {entry}",
+        "because of your planned {entry} on {entry_date}, {procedure} should be done by "
+        "{boundary}: at least {days} days before {entry}",
+        reason.rule.min_days,
+    ).format(**values)
