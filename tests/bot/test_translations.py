@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -43,8 +44,6 @@ def test_every_user_facing_string_has_a_spanish_translation() -> None:
 
 
 def test_spanish_translations_keep_every_placeholder() -> None:
-    import re
-
     placeholder = re.compile(r"\{[a-z_]+\}")
     for po in sorted((BOT_DIR / "locales" / "es" / "LC_MESSAGES").glob("*.po")):
         with po.open("rb") as handle:
@@ -52,14 +51,12 @@ def test_spanish_translations_keep_every_placeholder() -> None:
                 if not message.id:
                     continue
                 ids = message.id if isinstance(message.id, tuple) else (message.id,)
-                strings = (
-                    message.string if isinstance(message.string, tuple) else (message.string,)
-                )
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
                 expected = set(placeholder.findall(ids[-1]))
                 for string in strings:
                     assert set(placeholder.findall(string)) == expected, (po.name, message.id)
 
 
 def test_a_spanish_speaker_reads_spanish() -> None:
-    assert translator("es-MX").gettext("Botox") != "" and translator("es").language == "es"
+    assert translator("es-MX").gettext("Botox") == "bótox"
     assert translator("fr").language == "en"
