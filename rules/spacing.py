@@ -277,7 +277,7 @@ def reasons_from_entry(
     """The windows `entry` blocks for `procedure` (BEFORE then AFTER), unclipped."""
     index = HistoryIndex.of((entry,))
     windows = _windows(procedure, index, guidance, -_NEVER, _NEVER)
-    windows.sort(key=lambda w: w[0])
+    windows.sort(key=lambda w: (w[0], w[4] is Direction.AFTER))
     return tuple(_reason(procedure, w) for w in windows)
 
 
