@@ -199,9 +199,10 @@ def _reason(procedure: Procedure, window: _Window) -> Reason:
 
 
 def _reason_order(window: _Window) -> tuple[int, int, date, str, str, str]:
-    # Decisive first: the window that ends last is the one that sets the date.
+    # Decisive first: the window that ends last is the one that sets the date. The enums
+    # are str subclasses and compare as their ids; `.value` would cost an enum lookup.
     start, end, entry, _rule, direction = window
-    return (-end, start, entry.on, entry.procedure.value, entry.ref, direction.value)
+    return (-end, start, entry.on, entry.procedure, entry.ref, direction)
 
 
 def _reasons(procedure: Procedure, windows: list[_Window]) -> tuple[Reason, ...]:
@@ -275,10 +276,16 @@ def reasons_from_entry(
     entry: Entry, procedure: Procedure, guidance: GuidanceSet
 ) -> tuple[Reason, ...]:
     """The windows `entry` blocks for `procedure` (BEFORE then AFTER), unclipped."""
-    index = HistoryIndex.of((entry,))
-    windows = _windows(procedure, index, guidance, -_NEVER, _NEVER)
-    windows.sort(key=lambda w: (w[0], w[4] is Direction.AFTER))
-    return tuple(_reason(procedure, w) for w in windows)
+    found: list[Reason] = []
+    before = guidance.rule_for(procedure, entry.procedure)
+    if before is not None and before.min_days > 0:
+        start = entry.on - timedelta(days=before.min_days - 1)
+        found.append(Reason(procedure, entry, before, Direction.BEFORE, start, entry.on))
+    after = guidance.rule_for(entry.procedure, procedure)
+    if after is not None and after.min_days > 0:
+        end = entry.on + timedelta(days=after.min_days - 1)
+        found.append(Reason(procedure, entry, after, Direction.AFTER, entry.on, end))
+    return tuple(found)
 
 
 def check_entry(entry: Entry, history: Sequence[Entry], guidance: GuidanceSet) -> list[Violation]:
