@@ -24,8 +24,11 @@ Instants: the reminder fires at `reminder_hour`:00 local on `local_date` (the da
 converted with `zoneinfo`. Inside quiet hours (the window may wrap midnight) it moves to
 the quiet end: the same morning, or the next one when the window wraps and the hour is
 after its start. A local time that does not exist (DST gap) moves to the next valid
-minute; one that exists twice (DST fold) uses the first. Only reminders due after `now`
-are returned; the caller keeps the ones already sent.
+minute; one that exists twice (DST fold) uses the first. `local_date` stays the date
+above even when quiet hours push `due_at` into the next morning. Only reminders due after
+`now` are returned: the caller keeps the ones already sent, and one whose moment passed
+before it was planned (e.g. a heads-up for a date three days out, planned two days out)
+is not sent late.
 
 Keys are `kind:procedure:YYYYMMDD` with the date that causes the reminder (E for heads_up,
 may_book and retreatment_due; X's date for before_planned): short, deterministic, and
