@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
+
 from bot.i18n import Translator
 from bot.render.words import procedure_name
 from rules.spacing import Direction, Reason
+
+
+def relevant_reasons(reasons: Iterable[Reason], today: date) -> list[Reason]:
+    """Reasons worth telling: a "do it before" reason only matters for a planned entry."""
+    return [r for r in reasons if r.direction is Direction.AFTER or r.entry.on > today]
 
 
 def reason_sentence(reason: Reason, t: Translator) -> str:
