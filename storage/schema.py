@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import NullPool
@@ -83,7 +84,11 @@ async def schema_state(url: str) -> SchemaState:
     if revision == head:
         return "current"
     script = ScriptDirectory.from_config(alembic_config())
-    if script.get_revision(revision) is None:
+    try:
+        known = script.get_revision(revision) is not None
+    except CommandError:
+        known = False
+    if not known:
         raise SchemaAheadError(
             f"the database is at revision {revision}, which this version of Interval does "
             f"not know (its latest is {head}); upgrade Interval"
