@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
@@ -91,6 +91,7 @@ async def test_an_edit_changes_the_message_and_keeps_its_history(
     await bot.edit_message_text("Done", user.id, sent.message_id)
 
     record = user.messages[0]
+    assert isinstance(edited, Message)
     assert edited.text == "Sending 5/10"
     assert edited.edit_date is not None
     assert record.text == "Done"
