@@ -12,9 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, or_, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.sql import Select
 
 from storage._base import Repository, rowcount
@@ -28,6 +41,7 @@ from storage.records import (
     OutboxStats,
     Priority,
 )
+from storage.types import UTCDateTime
 
 # Rows per multi-VALUES INSERT: 17 columns x 1,000 stays under every driver's bind limit.
 _INSERT_CHUNK = 1000
@@ -202,64 +216,17 @@ class OutboxRepository(Repository):
         """
         if limit <= 0:
             return []
-        claimable = or_(
-            and_(OutboxRow.state == OutboxState.PENDING.value, OutboxRow.due_at <= now),
-            and_(OutboxRow.state == OutboxState.CLAIMED.value, OutboxRow.lease_until < now),
+        rows = await self._session.execute(
+            _claim_statement(self._is_postgresql),
+            {
+                "now": now,
+                "limit": limit,
+                "worker_id": worker_id,
+                "lease_until": now + timedelta(seconds=lease_seconds),
+            },
         )
-        candidates = union_all(*self._candidate_queries(now, limit)).subquery("candidates")
-        chosen = (
-            select(candidates.c.id)
-            .order_by(candidates.c.priority, candidates.c.due_at, candidates.c.id)
-            .limit(limit)
-        )
-        statement = (
-            update(OutboxRow)
-            # The claimable test repeats here so that PostgreSQL re-checks it on a row a
-            # concurrent claim committed after our snapshot (it re-evaluates WHERE).
-            .where(OutboxRow.id.in_(chosen), claimable)
-            .values(
-                state=OutboxState.CLAIMED.value,
-                claimed_by=worker_id,
-                lease_until=now + timedelta(seconds=lease_seconds),
-            )
-            .returning(OutboxRow)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-        return _sorted((await self._session.scalars(statement)).all())
-
-    def _candidate_queries(self, now: datetime, limit: int) -> list[Select[Any]]:
-        # One index range scan per priority (ix_outbox_pending_due) beats one scan over
-        # (priority, due_at) that would wade through every future row of priority 0
-        # before reaching a due broadcast.
-        queries: list[Select[Any]] = []
-        for priority in Priority:
-            queries.append(
-                select(OutboxRow.id, OutboxRow.priority, OutboxRow.due_at)
-                .where(
-                    OutboxRow.state == OutboxState.PENDING.value,
-                    OutboxRow.priority == int(priority),
-                    OutboxRow.due_at <= now,
-                )
-                .order_by(OutboxRow.due_at)
-                .limit(limit)
-            )
-        queries.append(
-            select(OutboxRow.id, OutboxRow.priority, OutboxRow.due_at)
-            .where(
-                OutboxRow.state == OutboxState.CLAIMED.value,
-                OutboxRow.lease_until < now,
-            )
-            .order_by(OutboxRow.lease_until)
-            .limit(limit)
-        )
-        if self._is_postgresql:
-            queries = [query.with_for_update(skip_locked=True) for query in queries]
-        # Each member is wrapped so its ORDER BY / LIMIT / FOR UPDATE stay its own.
-        wrapped: list[Select[Any]] = []
-        for index, query in enumerate(queries):
-            inner = query.subquery(f"c{index}")
-            wrapped.append(select(inner.c.id, inner.c.priority, inner.c.due_at))
-        return wrapped
+        messages = [_message_from_row(row) for row in rows.mappings()]
+        return sorted(messages, key=lambda m: (m.priority, m.due_at, m.id))
 
     async def mark_sent(
         self,
@@ -426,6 +393,90 @@ class OutboxRepository(Repository):
             )
             .execution_options(synchronize_session=False)
         )
+
+
+@cache
+def _claim_statement(postgresql: bool) -> Any:
+    """The claim as one UPDATE ... RETURNING, built once per backend.
+
+    Binds: now, limit, worker_id, lease_until. It runs on the table, not the ORM entity,
+    so a batch comes back as plain rows without identity-map bookkeeping (every read in
+    this module uses populate_existing, so no stale entity can be seen afterwards).
+    """
+    outbox = cast(Table, OutboxRow.__table__)
+    now = bindparam("now", type_=UTCDateTime())
+    limit = bindparam("limit", type_=Integer())
+    # One index range scan per priority (ix_outbox_pending_due) beats one scan over
+    # (priority, due_at), which would wade through every future reminder before reaching a
+    # due broadcast.
+    members: list[Select[Any]] = [
+        select(outbox.c.id, outbox.c.priority, outbox.c.due_at)
+        .where(
+            outbox.c.state == OutboxState.PENDING.value,
+            outbox.c.priority == int(priority),
+            outbox.c.due_at <= now,
+        )
+        .order_by(outbox.c.due_at)
+        .limit(limit)
+        for priority in Priority
+    ]
+    members.append(
+        select(outbox.c.id, outbox.c.priority, outbox.c.due_at)
+        .where(outbox.c.state == OutboxState.CLAIMED.value, outbox.c.lease_until < now)
+        .order_by(outbox.c.lease_until)
+        .limit(limit)
+    )
+    if postgresql:
+        members = [member.with_for_update(skip_locked=True) for member in members]
+    # Each member is wrapped so that its ORDER BY / LIMIT / FOR UPDATE stay its own.
+    wrapped = []
+    for index, member in enumerate(members):
+        inner = member.subquery(f"c{index}")
+        wrapped.append(select(inner.c.id, inner.c.priority, inner.c.due_at))
+    candidates = union_all(*wrapped).subquery("candidates")
+    chosen = (
+        select(candidates.c.id)
+        .order_by(candidates.c.priority, candidates.c.due_at, candidates.c.id)
+        .limit(limit)
+    )
+    claimable = or_(
+        and_(outbox.c.state == OutboxState.PENDING.value, outbox.c.due_at <= now),
+        and_(outbox.c.state == OutboxState.CLAIMED.value, outbox.c.lease_until < now),
+    )
+    return (
+        update(outbox)
+        # The claimable test repeats here so that PostgreSQL re-checks it on a row that a
+        # concurrent claim committed after our snapshot (it re-evaluates the WHERE).
+        .where(outbox.c.id.in_(chosen), claimable)
+        .values(
+            state=OutboxState.CLAIMED.value,
+            claimed_by=bindparam("worker_id", type_=String()),
+            lease_until=bindparam("lease_until", type_=UTCDateTime()),
+        )
+        .returning(*outbox.c)
+    )
+
+
+def _message_from_row(row: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        kind=OutboxKind(row["kind"]),
+        patient_id=row["patient_id"],
+        chat_id=row["chat_id"],
+        due_at=row["due_at"],
+        payload=row["payload"],
+        dedupe_key=row["dedupe_key"],
+        state=OutboxState(row["state"]),
+        priority=row["priority"],
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        claimed_by=row["claimed_by"],
+        lease_until=row["lease_until"],
+        sent_at=row["sent_at"],
+        telegram_message_id=row["telegram_message_id"],
+        broadcast_id=row["broadcast_id"],
+        created_at=row["created_at"],
+    )
 
 
 def _owned(message_id: int, worker_id: str) -> Any:

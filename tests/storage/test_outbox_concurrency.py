@@ -75,7 +75,10 @@ async def test_four_workers_get_disjoint_batches_that_cover_every_row(
     assert len(delivered) == len(set(delivered)), "a row was claimed by two workers"
     assert set(delivered) == expected
     assert len(expected) == ROWS
-    assert all(results), "every worker should have taken part"
+    if database.dialect_name == "postgresql":
+        # SQLite serialises claims on its write lock, and its busy handler backs off, so
+        # one worker may legitimately get nothing there; PostgreSQL claims in parallel.
+        assert all(results), "every worker should have taken part"
     async with database.unit_of_work() as uow:
         stats = await uow.outbox.stats(now=NOW)
     assert (stats.pending, stats.claimed) == (0, 0)
