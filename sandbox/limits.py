@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import deque
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from sandbox.errors import too_many_requests
@@ -18,13 +18,15 @@ class SlidingWindow:
 
     def __init__(self, span: float = WINDOW_SECONDS) -> None:
         self._span = span
-        self._times: deque[float] = deque()
+        # A plain list, not a deque: there is one window per chat and an empty deque
+        # costs ten times the memory; times only grow, so pruning is a bisect.
+        self._times: list[float] = []
 
     def count(self, now: float) -> int:
         """Events in (now - span, now]."""
         times = self._times
-        while times and times[0] <= now - self._span:
-            times.popleft()
+        if times and times[0] <= now - self._span:
+            del times[: bisect_right(times, now - self._span)]
         return len(times)
 
     def add(self, now: float) -> int:

@@ -121,7 +121,7 @@ class BotApi:
             return
         chat = self.state.chats.get(chat_id) if isinstance(chat_id, int) else None
         if chat is not None:
-            chat.failures.append(f"{name} -> {error.error_code} {error.description}")
+            chat.remember_failure(f"{name} -> {error.error_code} {error.description}")
 
     def wake_pollers(self) -> None:
         """Wake waiting getUpdates calls so they re-check (stop, webhook set)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,7 +88,7 @@ class ChatState:
         self.user_messages: dict[int, dict[str, Any]] = {}
         self.callback_answers: list[CallbackAnswer] = []
         # The bot's last failed calls for this chat, shown when a test waits in vain.
-        self.failures: deque[str] = deque(maxlen=5)
+        self.failures: list[str] = []
         self.consumed = 0
         self.version = 0
         self.changed = Signal()
@@ -104,6 +104,11 @@ class ChatState:
         message_id = self.next_message_id
         self.next_message_id += 1
         return message_id
+
+    def remember_failure(self, failure: str) -> None:
+        """Keep the last few failed calls for this chat."""
+        self.failures.append(failure)
+        del self.failures[:-5]
 
     def touch(self, message: BotMessage) -> None:
         """Mark `message` as changed now and wake anyone waiting on this chat."""

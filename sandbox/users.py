@@ -18,6 +18,8 @@ IdleWaiter = Callable[[float, float], Awaitable[None]]
 class SandboxUser:
     """One user in a private chat with the bot (chat id == user id)."""
 
+    __slots__ = ("_chat", "_messaging", "_state", "_wait_idle")
+
     def __init__(
         self, state: SandboxState, messaging: Messaging, chat: ChatState, wait_idle: IdleWaiter
     ) -> None:

@@ -59,7 +59,14 @@ def register(subparsers: Any) -> None:
     faults.add_argument(
         "--slow-seconds", type=float, default=1.0, metavar="S", help="delay of a slow answer"
     )
-    parser.add_argument("--verbose", action="store_true", help="log every sandbox event")
+    faults.add_argument(
+        "--hang-seconds",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="how long a timeout fault holds the request (%(default)s)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.set_defaults(handler=run)
 
 
@@ -79,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
             seed=args.fault_seed,
             retry_after=args.retry_after,
             slow_seconds=args.slow_seconds,
+            hang_seconds=args.hang_seconds,
         )
         sandbox = Sandbox(
             args.token,
@@ -88,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
             overall_rate=args.overall_rate,
             per_chat_rate=args.per_chat_rate,
             faults=faults,
+            access_log=args.verbose,
         )
     except ValueError as exc:
         print(f"interval-bot sandbox: {exc}", file=sys.stderr)

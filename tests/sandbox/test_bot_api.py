@@ -116,3 +116,16 @@ async def test_python_telegram_bot_sends_markup_the_sandbox_understands(
 async def test_sending_to_a_chat_that_does_not_exist_is_chat_not_found(bot: Bot) -> None:
     with pytest.raises(BadRequest, match="Chat not found"):
         await bot.send_message(999, "hello?")
+
+
+async def test_a_restarted_sandbox_comes_back_on_the_same_port(
+    sandbox: Sandbox, http: httpx.AsyncClient, api: str
+) -> None:
+    port = sandbox.port
+
+    await sandbox.stop()
+    await sandbox.start()
+    response = await http.get(f"{api}/getMe")
+
+    assert sandbox.port == port
+    assert response.json()["ok"] is True
