@@ -1,0 +1,125 @@
+"""Logging, moving and deleting treatments; each change re-plans reminders in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.usecases.planning import guidance_for, local_today, replan
+from rules import (
+    Earliest,
+    Entry,
+    PlanDiff,
+    Procedure,
+    Violation,
+    check_entry,
+    earliest_date,
+)
+from storage.database import Database
+from storage.records import Patient, Treatment
+from storage.unit_of_work import UnitOfWork
+
+EARLIEST_ACCEPTED = date(2000, 1, 1)
+FURTHEST_AHEAD = timedelta(days=730)
+
+
+class DateOutOfRangeError(ValueError):
+    """A treatment date before 2000 or more than two years ahead."""
+
+
+class TreatmentNotFoundError(LookupError):
+    """The treatment does not exist, or is not this patient's (the two look the same)."""
+
+
+@dataclass(frozen=True)
+class LogResult:
+    """A saved (or already present) treatment and what it means for the other procedures."""
+
+    treatment: Treatment
+    already_logged: bool
+    next_dates: tuple[Earliest, ...]
+    plan: PlanDiff
+
+
+def check_date_range(on: date, today: date) -> None:
+    """Refuse dates no treatment can have: before 2000, or more than two years ahead."""
+    if on < EARLIEST_ACCEPTED or on > today + FURTHEST_AHEAD:
+        raise DateOutOfRangeError(on.isoformat())
+
+
+async def conflicts(
+    database: Database,
+    patient: Patient,
+    procedure: Procedure,
+    on: date,
+    *,
+    replacing: int | None = None,
+) -> list[Violation]:
+    """The rules a proposed entry would break against the patient's history."""
+    async with database.unit_of_work() as uow:
+        history = await uow.treatments.history(patient.id)
+        guidance, _ = await guidance_for(uow, patient.id)
+    proposed = Entry(procedure, on, "" if replacing is None else str(replacing))
+    return check_entry(proposed, history, guidance)
+
+
+async def log_treatment(
+    database: Database, patient: Patient, procedure: Procedure, on: date, now: datetime
+) -> LogResult:
+    """Save a treatment once (the same procedure on the same date is not stored twice)."""
+    check_date_range(on, local_today(patient, now))
+    async with database.unit_of_work() as uow:
+        same_day = [
+            t
+            for t in await uow.treatments.list_for_patient(patient.id, limit=1000)
+            if t.procedure is procedure and t.on == on
+        ]
+        if same_day:
+            treatment, already = same_day[0], True
+        else:
+            treatment, already = await uow.treatments.add(patient.id, procedure, on, now=now), False
+        diff = await replan(uow, patient.id, now)
+        next_dates = await _next_dates(uow, patient, now)
+        await uow.commit()
+    return LogResult(treatment=treatment, already_logged=already, next_dates=next_dates, plan=diff)
+
+
+async def change_date(
+    database: Database, patient: Patient, treatment_id: int, on: date, now: datetime
+) -> Treatment:
+    """Move one of the patient's treatments to another date and re-plan."""
+    check_date_range(on, local_today(patient, now))
+    async with database.unit_of_work() as uow:
+        treatment = await uow.treatments.change_date(patient.id, treatment_id, on, now=now)
+        if treatment is None:
+            raise TreatmentNotFoundError(treatment_id)
+        await replan(uow, patient.id, now)
+        await uow.commit()
+    return treatment
+
+
+async def delete_treatment(
+    database: Database, patient: Patient, treatment_id: int, now: datetime
+) -> None:
+    """Delete one of the patient's treatments and re-plan."""
+    async with database.unit_of_work() as uow:
+        if not await uow.treatments.delete(patient.id, treatment_id):
+            raise TreatmentNotFoundError(treatment_id)
+        await replan(uow, patient.id, now)
+        await uow.commit()
+
+
+async def get_treatment(database: Database, patient: Patient, treatment_id: int) -> Treatment:
+    """One of the patient's treatments, or TreatmentNotFoundError."""
+    async with database.unit_of_work() as uow:
+        treatment = await uow.treatments.get(patient.id, treatment_id)
+    if treatment is None:
+        raise TreatmentNotFoundError(treatment_id)
+    return treatment
+
+
+async def _next_dates(uow: UnitOfWork, patient: Patient, now: datetime) -> tuple[Earliest, ...]:
+    history = await uow.treatments.history(patient.id)
+    guidance, _ = await guidance_for(uow, patient.id)
+    today = local_today(patient, now)
+    return tuple(earliest_date(p, history, guidance, today) for p in Procedure)
