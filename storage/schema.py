@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.pool import NullPool
 
@@ -51,7 +52,13 @@ def head_revision() -> str:
 
 
 async def upgrade_to_head(url: str) -> None:
-    """Bring the database to the latest revision; safe when several processes start at once."""
+    """Bring the database to the latest revision; safe when several processes start at once.
+
+    For a SQLite file, its directory is created first (the default lives under DATA_DIR).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     await _run(url, "upgrade", "head")
 
 
@@ -94,6 +101,16 @@ async def schema_state(url: str) -> SchemaState:
             f"not know (its latest is {head}); upgrade Interval"
         )
     return "outdated"
+
+
+def autogenerate_revision(url: str, message: str) -> None:
+    """Developer tool: write a new migration from the models' difference to `url` at head.
+
+    `python -c "from storage.schema import autogenerate_revision as a;
+    a('sqlite+aiosqlite:////tmp/dev.db', 'add a column')"` after `upgrade_to_head` on it.
+    Review the file: autogenerate does not see CHECK constraints or renames.
+    """
+    command.revision(alembic_config(url), message=message, autogenerate=True)
 
 
 def _current(connection: Connection) -> str | None:

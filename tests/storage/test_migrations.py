@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,3 +101,9 @@ async def test_an_unknown_revision_means_the_database_is_ahead(empty_database_ur
     await engine.dispose()
     with pytest.raises(SchemaAheadError, match="upgrade Interval"):
         await schema_state(empty_database_url)
+
+
+async def test_upgrading_a_sqlite_file_creates_its_directory(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'new' / 'dir' / 'interval.db'}"
+    await upgrade_to_head(url)
+    assert await schema_state(url) == "current"
