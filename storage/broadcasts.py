@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage._base import Repository, rowcount
 from storage.models import BroadcastRow, OutboxRow
@@ -40,7 +41,7 @@ def dedupe_key(broadcast_id: int) -> str:
 class BroadcastRepository(Repository):
     """Broadcasts, always scoped by clinic: another clinic's broadcast id finds nothing."""
 
-    def __init__(self, session: Any, dialect_name: str, outbox: OutboxRepository) -> None:
+    def __init__(self, session: AsyncSession, dialect_name: str, outbox: OutboxRepository) -> None:
         super().__init__(session, dialect_name)
         self._outbox = outbox
 

@@ -134,7 +134,8 @@ class ClinicRepository(Repository):
         if clinic_id is None:
             raise ClinicNameTakenError(f"a clinic named {name!r} already exists")
         clinic = await self.get(clinic_id)
-        assert clinic is not None
+        if clinic is None:  # pragma: no cover - inserted by this very unit of work
+            raise RuntimeError(f"clinic {clinic_id} vanished after its insert")
         return clinic
 
     async def get(self, clinic_id: int) -> Clinic | None:
@@ -218,7 +219,8 @@ class ClinicRepository(Repository):
             )
         )
         member = await self.staff_member(clinic_id, telegram_user_id)
-        assert member is not None
+        if member is None:  # pragma: no cover - the upsert above guarantees the row
+            raise RuntimeError(f"staff {telegram_user_id} of clinic {clinic_id} vanished")
         return member
 
     async def remove_staff(self, clinic_id: int, telegram_user_id: int) -> bool:

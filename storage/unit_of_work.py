@@ -23,6 +23,11 @@ class UnitOfWork:
     `async with db.unit_of_work() as uow: ...; await uow.commit()`. Leaving the block
     without `commit()` (or by an exception) rolls back everything since the last commit.
     Repositories never commit on their own.
+
+    Keep it short and never await the network inside it: on SQLite a read-write unit of
+    work holds the database's write lock from its first statement until it ends (that is
+    what makes read-then-write use-cases safe), so the dispatcher claims and commits,
+    sends, then records the outcome in a second unit of work.
     """
 
     patients: PatientRepository
