@@ -101,6 +101,7 @@ class Sandbox:
         self._runner = runner
         address = runner.addresses[0]
         self._port = int(address[1])
+        self._webhook.resume()
 
     async def stop(self) -> None:
         """Wake every waiting request, stop webhook delivery and close the server."""
@@ -112,7 +113,7 @@ class Sandbox:
         self._api.wake_pollers()
         for chat in self._state.chats.values():
             chat.changed.notify()
-        await self._webhook.close()
+        await self._webhook.pause()
         await runner.cleanup()
 
     async def __aenter__(self) -> Self:

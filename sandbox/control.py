@@ -41,6 +41,7 @@ def add_control_routes(app: web.Application, sandbox: Sandbox) -> None:
             web.get(f"{PREFIX}/sent", _json_handler(control.sent)),
             web.get(f"{PREFIX}/commands", _json_handler(control.commands)),
             web.get(f"{PREFIX}/idle", _json_handler(control.idle)),
+            web.post(f"{PREFIX}/users", _json_handler(control.put_users)),
             web.get(f"{PREFIX}/users/{{user_id}}", _json_handler(control.get_user)),
             web.post(f"{PREFIX}/users/{{user_id}}", _json_handler(control.put_user)),
             web.post(f"{PREFIX}/users/{{user_id}}/send", _json_handler(control.send)),
@@ -193,6 +194,16 @@ class _Control:
     async def put_user(self, request: web.Request) -> Any:
         return _user_json(await self._user_with_profile(request))
 
+    async def put_users(self, request: web.Request) -> Any:
+        users = (await _body(request)).get("users")
+        if not isinstance(users, list) or not all(
+            isinstance(user, dict) and isinstance(user.get("id"), int) for user in users
+        ):
+            raise _bad('users must be a list like [{"id": 1001, "first_name": "Ana"}]')
+        for user in users:
+            self._sandbox.user(user["id"], **_profile(user))
+        return {"created_or_updated": len(users)}
+
     async def send(self, request: web.Request) -> Any:
         user = await self._user_with_profile(request)
         body = await _body(request)
@@ -264,11 +275,14 @@ class _Control:
 
     async def _user_with_profile(self, request: web.Request) -> SandboxUser:
         user_id = _int(request.match_info["user_id"], "user_id")
-        body = await _body(request)
-        profile = {name: body[name] for name in _PROFILE_FIELDS if body.get(name) is not None}
-        if not all(isinstance(value, str) for value in profile.values()):
-            raise _bad(f"{', '.join(_PROFILE_FIELDS)} must be strings")
-        return self._sandbox.user(user_id, **profile)
+        return self._sandbox.user(user_id, **_profile(await _body(request)))
+
+
+def _profile(body: dict[str, Any]) -> dict[str, str]:
+    profile = {name: body[name] for name in _PROFILE_FIELDS if body.get(name) is not None}
+    if not all(isinstance(value, str) for value in profile.values()):
+        raise _bad(f"{', '.join(_PROFILE_FIELDS)} must be strings")
+    return profile
 
 
 def _str_or_none(value: object) -> str | None:

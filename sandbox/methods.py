@@ -188,9 +188,9 @@ class BotApi:
         queue.set_allowed(params.get_json("allowed_updates"))
         if drop:
             queue.clear()
-        await self.webhook.set(WebhookConfig(url, secret, max_connections))
+        changed = await self.webhook.set(WebhookConfig(url, secret, max_connections))
         self.wake_pollers()
-        return ApiResult(True, "Webhook was set")
+        return ApiResult(True, "Webhook was set" if changed else "Webhook is already set")
 
     async def delete_webhook(self, params: Params) -> ApiResult:
         """deleteWebhook, honouring drop_pending_updates."""

@@ -79,37 +79,51 @@ class WebhookDelivery:
             info["last_error_message"] = self.last_error_message
         return info
 
-    async def set(self, config: WebhookConfig) -> None:
-        """Register (or replace) the webhook and start delivering."""
+    async def set(self, config: WebhookConfig) -> bool:
+        """Register (or replace) the webhook and deliver to it; False if nothing changed."""
+        if config == self.config and self._pump is not None:
+            # Several bot processes register the same URL: no reason to drop deliveries.
+            return False
         await self._stop_pump()
         self.config = config
         self.last_error_date = None
         self.last_error_message = None
-        if self._session is None:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT_SECONDS)
-            )
-        self._pump = asyncio.create_task(self._run(config), name="sandbox-webhook")
+        self._start_pump(config)
+        return True
 
     async def delete(self) -> None:
         """Remove the webhook; undelivered updates stay queued for getUpdates."""
         await self._stop_pump()
         self.config = None
 
-    async def close(self) -> None:
-        """Stop delivering and close the HTTP client."""
-        await self.delete()
+    async def pause(self) -> None:
+        """Stop delivering and close the HTTP client; the webhook stays registered."""
+        await self._stop_pump()
         if self._session is not None:
             await self._session.close()
             self._session = None
 
+    def resume(self) -> None:
+        """Deliver again after `pause()`, if a webhook is registered."""
+        if self.config is not None and self._pump is None:
+            self._start_pump(self.config)
+
     def _targets(self, config: WebhookConfig) -> list[str]:
         return list(self.backends) or [config.url]
+
+    def _start_pump(self, config: WebhookConfig) -> None:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT_SECONDS)
+            )
+        self._pump = asyncio.create_task(self._run(config), name="sandbox-webhook")
+        self._pump.add_done_callback(_log_crash)
 
     async def _stop_pump(self) -> None:
         tasks = [t for t in (self._pump, *self._deliveries) if t is not None]
         for task in tasks:
             task.cancel()
+        # Cancellation is the expected outcome; _log_crash reports anything else.
         await asyncio.gather(*tasks, return_exceptions=True)
         self._pump = None
         self._deliveries.clear()
@@ -125,6 +139,7 @@ class WebhookDelivery:
                 await self._queue.changed.wait(None)
                 update = self._queue.claim_next()
             task = asyncio.create_task(self._deliver(config, update))
+            task.add_done_callback(_log_crash)
             self._deliveries.add(task)
 
             def finished(done: asyncio.Task[None], slots: asyncio.Semaphore = slots) -> None:
@@ -172,3 +187,8 @@ class WebhookDelivery:
             "webhook delivery of update %s to %s failed: %s", update["update_id"], url, reason
         )
         return False
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logger.error("webhook delivery task %s failed", task.get_name(), exc_info=error)

@@ -60,6 +60,18 @@ async def test_a_user_is_driven_over_http_from_message_to_button_press(
     assert user["answered_callbacks"][0]["text"] == "Thanks"
 
 
+async def test_many_users_are_created_in_one_call(
+    sandbox: Sandbox, bot: Bot, http: httpx.AsyncClient
+) -> None:
+    users = [{"id": user_id, "first_name": f"Patient {user_id}"} for user_id in range(1, 501)]
+
+    result = await control(http, "POST", "/users", json={"users": users})
+    await bot.send_message(500, "reachable")
+
+    assert result == {"created_or_updated": 500}
+    assert sandbox.user(250).profile.first_name == "Patient 250"
+
+
 async def test_messages_since_a_cursor_include_edits_and_can_wait(
     sandbox: Sandbox, bot: Bot, http: httpx.AsyncClient
 ) -> None:
@@ -175,6 +187,7 @@ async def test_updates_commands_webhook_backends_and_idle_over_http(
         ("POST", "/faults", {"rate": 0.1, "kinds": ["418"]}, 400, "unknown fault kind"),
         ("POST", "/users/7/press", {"message_id": 5, "text": "Yes"}, 400, "sent no message 5"),
         ("POST", "/updates", {"message": {}, "callback_query": {}}, 400, "exactly one field"),
+        ("POST", "/users", {"users": [{"first_name": "no id"}]}, 400, "users must be a list"),
     ],
 )
 async def test_bad_control_input_is_a_json_error(

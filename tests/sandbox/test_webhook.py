@@ -228,3 +228,30 @@ async def test_a_secret_token_with_unallowed_characters_is_refused(
 
     with pytest.raises(BadRequest, match="unallowed characters"):
         await bot.set_webhook(backend.url, secret_token="no spaces allowed")
+
+
+async def test_setting_the_same_webhook_again_changes_nothing(
+    backend_factory: BackendFactory, http: httpx.AsyncClient, api: str
+) -> None:
+    backend = await backend_factory()
+    body = {"url": backend.url, "secret_token": SECRET}
+
+    first = await http.post(f"{api}/setWebhook", json=body)
+    second = await http.post(f"{api}/setWebhook", json=body)
+
+    assert first.json() == {"ok": True, "result": True, "description": "Webhook was set"}
+    assert second.json() == {"ok": True, "result": True, "description": "Webhook is already set"}
+
+
+async def test_a_webhook_stays_registered_across_a_sandbox_restart(
+    sandbox: Sandbox, bot: Bot, backend_factory: BackendFactory, wait_for: Waiter
+) -> None:
+    backend = await backend_factory()
+    await bot.set_webhook(backend.url)
+
+    await sandbox.stop()
+    await sandbox.start()
+    await sandbox.user(1001).send("after the restart")
+    await wait_for(lambda: backend.texts() == ["after the restart"])
+
+    assert sandbox.webhook_info()["url"] == backend.url
