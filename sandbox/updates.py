@@ -17,16 +17,35 @@ def update_type(update: Mapping[str, Any]) -> str:
     return next((key for key in update if key != "update_id"), "")
 
 
+def update_chat(update: Mapping[str, Any]) -> int | None:
+    """The chat (or, failing that, the user) an update is about, if it says."""
+    body = update.get(update_type(update))
+    if not isinstance(body, dict):
+        return None
+    message = body.get("message")
+    chat = body.get("chat") or (message.get("chat") if isinstance(message, dict) else None)
+    if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+        return int(chat["id"])
+    sender = body.get("from")
+    if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+        return int(sender["id"])
+    return None
+
+
 class UpdateQueue:
     """Updates not yet confirmed, in update_id order.
 
     Long polling confirms by offset; webhook delivery claims one update at a time
-    and confirms it on a 2xx answer. Every push and release wakes waiters.
+    and confirms it on a 2xx answer, one update per chat at a time so that a chat's
+    updates reach the bot in order even across several backends. Every push,
+    confirmation and release wakes waiters.
     """
 
     def __init__(self) -> None:
         self._updates: OrderedDict[int, dict[str, Any]] = OrderedDict()
-        self._claimed: set[int] = set()
+        # Claimed update id -> its chat (None when the update names no chat).
+        self._claimed: dict[int, int | None] = {}
+        self._busy_chats: set[int] = set()
         self._next_id = 1
         self._fetched_upto = 0
         self._allowed: frozenset[str] | None = None
@@ -80,13 +99,13 @@ class UpdateQueue:
             if first >= offset:
                 break
             del updates[first]
-            self._claimed.discard(first)
+            self._unclaim(first)
 
     def keep_last(self, count: int) -> None:
         """Forget all but the last `count` updates (a negative offset)."""
         while len(self._updates) > count:
             first, _ = self._updates.popitem(last=False)
-            self._claimed.discard(first)
+            self._unclaim(first)
 
     def take(self, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` updates from the front; disallowed types are dropped for good."""
@@ -106,7 +125,7 @@ class UpdateQueue:
         return batch
 
     def claim_next(self) -> dict[str, Any] | None:
-        """The first unclaimed allowed update, now claimed (for webhook delivery)."""
+        """The first allowed update not claimed and not of a busy chat, now claimed."""
         dropped: list[int] = []
         claimed: dict[str, Any] | None = None
         for update_id, update in self._updates.items():
@@ -115,7 +134,12 @@ class UpdateQueue:
             if not self.is_allowed(update):
                 dropped.append(update_id)
                 continue
-            self._claimed.add(update_id)
+            chat = update_chat(update)
+            if chat is not None and chat in self._busy_chats:
+                continue
+            self._claimed[update_id] = chat
+            if chat is not None:
+                self._busy_chats.add(chat)
             self._fetched_upto = max(self._fetched_upto, update_id)
             claimed = update
             break
@@ -124,23 +148,30 @@ class UpdateQueue:
         return claimed
 
     def confirm(self, update_id: int) -> None:
-        """Forget one delivered update."""
+        """Forget one delivered update; its chat's next update may go."""
         self._updates.pop(update_id, None)
-        self._claimed.discard(update_id)
+        self._unclaim(update_id)
+        self.changed.notify()
 
     def release(self, update_id: int) -> None:
         """Give a claimed update back (delivery was abandoned) and wake waiters."""
-        self._claimed.discard(update_id)
+        self._unclaim(update_id)
         self.changed.notify()
 
     def release_all(self) -> None:
         """Give back every claim (webhook removed)."""
         self._claimed.clear()
+        self._busy_chats.clear()
 
     def clear(self) -> None:
         """Drop every pending update (drop_pending_updates)."""
         self._updates.clear()
-        self._claimed.clear()
+        self.release_all()
+
+    def _unclaim(self, update_id: int) -> None:
+        chat = self._claimed.pop(update_id, None)
+        if chat is not None:
+            self._busy_chats.discard(chat)
 
     def reset(self) -> None:
         """Back to a fresh queue; update ids keep growing so old offsets stay harmless."""

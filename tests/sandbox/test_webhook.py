@@ -20,10 +20,12 @@ SECRET = "s3cret_token-1"
 class Backend:
     """A tiny webhook receiver that records what it got and can be told to fail."""
 
-    def __init__(self, hits: asyncio.Event, status: int = 200) -> None:
+    def __init__(self, hits: asyncio.Event, events: list[str], status: int = 200) -> None:
         self.status = status
         self.received: list[dict[str, Any]] = []
         self.secrets: list[str | None] = []
+        self.events = events
+        self.delay = 0.0
         self._hits = hits
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -46,7 +48,13 @@ class Backend:
         self.secrets.append(request.headers.get("X-Telegram-Bot-Api-Secret-Token"))
         if self.status != 200:
             return web.Response(status=self.status)
-        self.received.append(await request.json())
+        update = await request.json()
+        label = update.get("message", {}).get("text", "?")
+        self.events.append(f"start {label}")
+        await asyncio.sleep(self.delay)
+        self.events.append(f"end {label}")
+        self.received.append(update)
+        self._hits.set()
         return web.Response(text="ok")
 
     def texts(self) -> list[str]:
@@ -65,9 +73,10 @@ def hits() -> asyncio.Event:
 @pytest.fixture
 async def backend_factory(hits: asyncio.Event) -> AsyncIterator[BackendFactory]:
     started: list[Backend] = []
+    events: list[str] = []
 
     async def start(status: int = 200) -> Backend:
-        backend = Backend(hits, status)
+        backend = Backend(hits, events, status)
         await backend.start()
         started.append(backend)
         return backend
@@ -162,6 +171,25 @@ async def test_updates_are_spread_round_robin_over_backends(
     assert second.texts() == ["m1", "m3"]
     assert set(first.secrets + second.secrets) == {SECRET}
     assert (await bot.get_webhook_info()).url == "https://bot.example.org/hook"
+
+
+async def test_a_chats_updates_are_delivered_one_at_a_time_in_order(
+    sandbox: Sandbox, bot: Bot, backend_factory: BackendFactory, wait_for: Waiter
+) -> None:
+    first, second = await backend_factory(), await backend_factory()
+    first.delay = second.delay = 0.2
+    sandbox.set_webhook_backends([first.url, second.url])
+    await bot.set_webhook("https://bot.example.org/hook")
+    ana, ben = sandbox.user(1), sandbox.user(2)
+
+    await ana.send("ana 1")
+    await ana.send("ana 2")
+    await ben.send("ben 1")
+    await wait_for(lambda: len(first.received) + len(second.received) == 3)
+
+    log = first.events  # both backends write to the same log
+    assert log.index("end ana 1") < log.index("start ana 2")
+    assert log.index("start ben 1") < log.index("end ana 1")  # Ben does not wait for Ana
 
 
 async def test_a_failed_delivery_is_retried_on_the_next_backend(
