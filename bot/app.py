@@ -6,11 +6,11 @@ import logging
 from datetime import UTC
 
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, Defaults
+from telegram.ext import ApplicationBuilder, Defaults, JobQueue
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.context import BotApp, Services, context_types
+from bot.context import AppContext, BotApp, Services, context_types
 from bot.handlers import register_all
 from bot.handlers.commands_menu import publish_patient_commands
 from storage.database import Database
@@ -53,9 +53,11 @@ def build_application(
         .base_url(settings.telegram_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
         .context_types(context_types())
+        .job_queue(JobQueue[AppContext]())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
+    application.bot_data.settings = settings
     register_all(application)
     return application

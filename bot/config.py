@@ -30,6 +30,7 @@ EXAMPLES: dict[str, str] = {
     "WEBHOOK_PORT": "WEBHOOK_PORT=8443",
     "METRICS_PORT": "METRICS_PORT=9100",
     "REDIS_URL": "REDIS_URL=redis://127.0.0.1:6379/0",
+    "CONVERSATION_TIMEOUT": "CONVERSATION_TIMEOUT=1800",
 }
 
 
@@ -59,6 +60,7 @@ class Settings(BaseSettings):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     redis_url: str | None = None
+    conversation_timeout: int = Field(default=1800, ge=10, le=86_400)
 
     @field_validator("log_level", mode="before")
     @classmethod

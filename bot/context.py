@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.clock import Clock
 from bot.config import Settings
 
 if TYPE_CHECKING:
-    from bot.delivery.dispatcher import Dispatcher
+    from telegram import Update
+
     from storage.database import Database
 
 
@@ -22,14 +24,27 @@ class Services:
     settings: Settings
     clock: Clock
     database: Database
-    dispatcher: Dispatcher | None = None
 
 
 class BotData:
-    """`application.bot_data`: holds the services once `post_init` has opened them."""
+    """`application.bot_data`: settings from the start, services once `post_init` opened them."""
 
     def __init__(self) -> None:
         self._services: Services | None = None
+        self._settings: Settings | None = None
+        # Deep-link payloads (/start PAYLOAD) are answered by the clinics flow, which sets this.
+        self.payload_handler: PayloadHandler | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The process settings, set when the application is built."""
+        if self._settings is None:
+            raise RuntimeError("settings are not set: build the application with build_application")
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = value
 
     @property
     def services(self) -> Services:
@@ -55,6 +70,9 @@ class UserData:
     drafts: dict[str, Any] = field(default_factory=dict)
 
 
+PayloadHandler = Callable[["Update", "AppContext", str], Awaitable[None]]
+
+
 class AppContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData]):
     """The context every handler gets."""
 
@@ -63,12 +81,22 @@ class AppContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
         """The process's services."""
         return self.bot_data.services
 
+    @property
+    def drafts(self) -> dict[str, Any]:
+        """This user's in-progress flow values (empty for updates without a user)."""
+        if self.user_data is None:
+            return {}
+        return self.user_data.drafts
+
 
 def context_types() -> ContextTypes[AppContext, UserData, dict[Any, Any], BotData]:
     """The ContextTypes the Application is built with."""
     return ContextTypes(context=AppContext, user_data=UserData, bot_data=BotData)
 
 
-# The Application type every module shares: our context, user data and bot data; no JobQueue
-# (APScheduler is driven directly, see bot/delivery).
-BotApp = Application[ExtBot[None], AppContext, UserData, dict[Any, Any], BotData, None]
+# The Application type every module shares. Its JobQueue is PTB's wrapper around APScheduler's
+# AsyncIOScheduler: it wakes the dispatcher and ends idle conversations. It holds no domain
+# state: reminders live in the outbox table.
+BotApp = Application[
+    ExtBot[None], AppContext, UserData, dict[Any, Any], BotData, JobQueue[AppContext]
+]
