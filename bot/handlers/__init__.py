@@ -1,12 +1,21 @@
-"""Telegram handlers: each module parses updates, calls one use-case and renders the answer."""
+"""Telegram handlers: each module parses updates, calls one use-case and renders the answer.
+
+Order matters: within group 0 the first matching handler wins, so flows (conversations)
+come before the free-text reader, and the catch-all for unknown input comes last.
+"""
 
 from __future__ import annotations
 
 from bot.context import BotApp
 from bot.handlers import errors, start
 
+# Add a module here in its place:
+#   errors, start, [membership], [log], [history], [next_dates], [settings], [privacy],
+#   [reminder_buttons], [clinic ...], [help], [free_text], [fallback]
+HANDLER_MODULES = (errors, start)
+
 
 def register_all(application: BotApp) -> None:
-    """Register every handler module; order matters where groups overlap (see each module)."""
-    for module in (errors, start):
+    """Register every handler module in order."""
+    for module in HANDLER_MODULES:
         module.register(application)
