@@ -38,9 +38,10 @@ def _wait_until_up(url: str, deadline: float) -> None:
     while time.monotonic() < deadline:
         try:
             _call(url)
-            return
         except OSError:
             time.sleep(0.1)
+        else:
+            return
     raise AssertionError(f"{url} did not come up")
 
 
