@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC
 
 from telegram.constants import ParseMode
@@ -61,3 +63,26 @@ def build_application(
     application.bot_data.settings = settings
     register_all(application)
     return application
+
+
+@asynccontextmanager
+async def serving(application: BotApp, *, poll_timeout: int = 10) -> AsyncIterator[BotApp]:
+    """Run an application inside an event loop we own (tests, the demo), as `run_polling` does.
+
+    `run_polling` owns the loop and the signals; the demo and the tests need the loop for
+    themselves, so they start the same pieces in the same order, hooks included.
+    """
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0.0, timeout=poll_timeout)
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
