@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC
 
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, Defaults, JobQueue
+from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -61,7 +63,11 @@ def build_application(
         .build()
     )
     application.bot_data.settings = settings
-    register_all(application)
+    with warnings.catch_warnings():
+        # Our conversations track one state per user and chat (per_message=False) on purpose:
+        # their buttons are entry points that carry their own ids, so they survive restarts.
+        warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
+        register_all(application)
     return application
 
 
