@@ -43,9 +43,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # leaving reads outside the transaction); we emit BEGIN ourselves below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # The busy timeout first: switching a new file to WAL needs a lock that another
+        # process starting at the same moment may hold.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # In WAL mode NORMAL never corrupts and survives a process crash; only a power
         # loss can drop the last commits, and a lost "sent" mark only repeats a message.
         cursor.execute("PRAGMA synchronous=NORMAL")

@@ -6,6 +6,11 @@ upgrade` does the same for operators who migrate explicitly.
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -118,13 +123,31 @@ def _current(connection: Connection) -> str | None:
 
 
 async def _run(url: str, operation: Literal["upgrade", "downgrade"], revision: str) -> None:
-    engine = create_engine(url, poolclass=NullPool)
+    async with _sqlite_file_lock(url):
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            async with engine.begin() as connection:
+                await _lock(connection)
+                await connection.run_sync(_alembic, url, operation, revision)
+        finally:
+            await engine.dispose()
+
+
+@asynccontextmanager
+async def _sqlite_file_lock(url: str) -> AsyncIterator[None]:
+    # Two processes migrating a brand-new SQLite file can deadlock inside SQLite: one switches
+    # the file to WAL while the other holds the write lock, each waiting for the other until
+    # the busy timeout. An OS file lock beside the database makes them take turns instead.
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        yield
+        return
+    descriptor = os.open(f"{parsed.database}.migrate.lock", os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        async with engine.begin() as connection:
-            await _lock(connection)
-            await connection.run_sync(_alembic, url, operation, revision)
+        await asyncio.to_thread(fcntl.flock, descriptor, fcntl.LOCK_EX)
+        yield
     finally:
-        await engine.dispose()
+        os.close(descriptor)  # closing releases the lock
 
 
 async def _lock(connection: AsyncConnection) -> None:
