@@ -104,6 +104,39 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        secret = value.get_secret_value()
+        if not 1 <= len(secret) <= 256 or not all(
+            c.isascii() and (c.isalnum() or c in "_-") for c in secret
+        ):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_webhook(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be the public https:// address Telegram posts updates to")
+        return value
+
+    def webhook(self) -> tuple[str, str]:
+        """The webhook URL and its secret, or a ConfigError naming what is missing."""
+        if not self.webhook_url:
+            raise ConfigError(
+                f"WEBHOOK_URL is not set: webhook mode needs the public address, e.g. "
+                f"{EXAMPLES['WEBHOOK_URL']}"
+            )
+        if self.webhook_secret is None:
+            raise ConfigError(
+                "WEBHOOK_SECRET is not set: webhook mode needs a secret so that only Telegram "
+                f"can post updates, e.g. {EXAMPLES['WEBHOOK_SECRET']}"
+            )
+        return self.webhook_url, self.webhook_secret.get_secret_value()
+
     @property
     def effective_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file under the data directory."""

@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.config import load_settings
 from bot.logging_setup import configure_logging
@@ -18,7 +19,15 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "run",
         help="run the bot (long polling; settings come from the environment or .env)",
-        description="Run the bot. Needs TELEGRAM_BOT_TOKEN; see README.md for every setting.",
+        description=(
+            "Run the bot. Needs TELEGRAM_BOT_TOKEN; see README.md for every setting. Long "
+            "polling by default; webhook mode with --webhook or when WEBHOOK_URL is set."
+        ),
+    )
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates by webhook (needs WEBHOOK_URL and WEBHOOK_SECRET)",
     )
     parser.set_defaults(handler=run)
 
@@ -27,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
     """Run until SIGINT/SIGTERM; return the exit code."""
     settings = load_settings()
     token = settings.token()
-    configure_logging(settings.log_level, settings.log_format, secrets=[token])
+    webhook = settings.webhook() if args.webhook or settings.webhook_url else None
+    secrets = [token] + ([webhook[1]] if webhook else [])
+    configure_logging(settings.log_level, settings.log_format, secrets=secrets)
     # Imported here so that `interval-bot --help` and light commands start fast.
     from telegram import Update
     from telegram.error import InvalidToken, NetworkError
@@ -35,11 +46,23 @@ def run(args: argparse.Namespace) -> int:
     from bot.app import build_application
 
     application = build_application(settings)
+    stop_signals = (signal.SIGINT, signal.SIGTERM)
     try:
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES,
-            stop_signals=(signal.SIGINT, signal.SIGTERM),
-        )
+        if webhook is None:
+            application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals)
+        else:
+            url, secret = webhook
+            # PTB's webhook server answers 403 to a request without this secret header and
+            # never hands it to a handler.
+            application.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(url).path.lstrip("/"),
+                webhook_url=url,
+                secret_token=secret,
+                allowed_updates=Update.ALL_TYPES,
+                stop_signals=stop_signals,
+            )
     except InvalidToken:
         logger.error("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather")
         return 1

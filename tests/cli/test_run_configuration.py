@@ -13,7 +13,11 @@ from bot.config import ConfigError, load_settings
 
 
 def _run(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "WEBHOOK_"))
+    }
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-m", "bot.cli.main", "run"],
@@ -87,3 +91,25 @@ def test_database_defaults_to_a_sqlite_file_under_the_data_directory(
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     settings = load_settings(_env_file=None)
     assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path / 'interval.db'}"
+
+
+def test_webhook_mode_without_a_secret_exits_2_naming_it(tmp_path: Path) -> None:
+    result = _run(
+        tmp_path,
+        PYTHONPATH=str(Path(__file__).parents[2]),
+        TELEGRAM_BOT_TOKEN="123456:TEST",
+        WEBHOOK_URL="https://bot.example.org/telegram",
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("interval-bot: WEBHOOK_SECRET is not set")
+
+
+@pytest.mark.parametrize("secret", ["has space", "x" * 257, "ünïcode"])
+def test_a_webhook_secret_telegram_would_refuse_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
+    monkeypatch.setenv("WEBHOOK_SECRET", secret)
+    with pytest.raises(ConfigError, match="WEBHOOK_SECRET is invalid"):
+        load_settings(_env_file=None)
