@@ -15,9 +15,15 @@ RUN useradd --create-home --uid 10001 interval && mkdir /data && chown interval:
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     DATA_DIR=/data \
-    PYTHONUNBUFFERED=1
+    PYTHONUNBUFFERED=1 \
+    METRICS_PORT=9100 \
+    METRICS_LISTEN=0.0.0.0
 USER interval
 WORKDIR /home/interval
 VOLUME ["/data"]
+EXPOSE 8443 9100
+# The slim image has no curl; Python is there anyway. 503 (or no answer) marks it unhealthy.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ['METRICS_PORT'], timeout=4)"
 ENTRYPOINT ["interval-bot"]
 CMD ["run"]
