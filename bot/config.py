@@ -29,6 +29,7 @@ EXAMPLES: dict[str, str] = {
     "WEBHOOK_LISTEN": "WEBHOOK_LISTEN=0.0.0.0",
     "WEBHOOK_PORT": "WEBHOOK_PORT=8443",
     "METRICS_PORT": "METRICS_PORT=9100",
+    "METRICS_LISTEN": "METRICS_LISTEN=0.0.0.0",
     "REDIS_URL": "REDIS_URL=redis://127.0.0.1:6379/0",
     "CONVERSATION_TIMEOUT": "CONVERSATION_TIMEOUT=1800",
 }
@@ -59,6 +60,7 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_listen: str = "127.0.0.1"
     redis_url: str | None = None
     conversation_timeout: int = Field(default=1800, ge=10, le=86_400)
 
