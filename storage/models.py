@@ -302,6 +302,23 @@ class OutboxRow(Base):
     created_at: Mapped[datetime]
 
 
+class ReminderDismissalRow(Base):
+    """A patient's "Not for me" on one reminder chain: a procedure and the date it announced.
+
+    Re-planning skips the chain's reminders while this row exists; a new date (a new chain)
+    is reminded again.
+    """
+
+    __tablename__ = "reminder_dismissals"
+
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), primary_key=True
+    )
+    procedure: Mapped[Procedure] = mapped_column(primary_key=True)
+    on: Mapped[date] = mapped_column("on_date", primary_key=True)
+    dismissed_at: Mapped[datetime]
+
+
 class AuditRow(Base):
     """A staff or privacy action. `details` never holds personal data."""
 

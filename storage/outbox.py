@@ -205,6 +205,64 @@ class OutboxRepository(Repository):
                 await self._count(broadcast_id, blocked=count)
         return rowcount(await self._session.execute(_cancel_statement(patient_id)))
 
+    async def due_pending(
+        self,
+        *,
+        now: datetime,
+        kinds: Iterable[OutboxKind],
+        after_patient_id: int = 0,
+        max_patients: int = 500,
+    ) -> list[OutboxMessage]:
+        """Pending messages of `kinds` due by `now`, for the next `max_patients` patients.
+
+        Patients come in id order above `after_patient_id` (a keyset walk), each with all of
+        their due messages, so that a caller can weigh one patient's messages together
+        (the downtime policy: overtaken and very late reminders).
+        """
+        wanted = [OutboxKind(kind).value for kind in kinds]
+        due = and_(
+            OutboxRow.state == OutboxState.PENDING.value,
+            OutboxRow.due_at <= now,
+            OutboxRow.kind.in_(wanted),
+        )
+        patients = (
+            select(OutboxRow.patient_id)
+            .where(due, OutboxRow.patient_id > after_patient_id)
+            .group_by(OutboxRow.patient_id)
+            .order_by(OutboxRow.patient_id)
+            .limit(max_patients)
+            .scalar_subquery()
+        )
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(due, OutboxRow.patient_id.in_(patients))
+            .order_by(OutboxRow.patient_id, OutboxRow.due_at, OutboxRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [to_message(row) for row in rows]
+
+    async def drop(self, message_ids: Iterable[int], *, reason: str) -> int:
+        """Cancel pending or claimed messages by id, keeping why in `last_error`; how many.
+
+        For messages that must not go out after all (a downtime policy, a paused patient
+        found at send time); a re-plan may revive the key like any cancelled row.
+        """
+        wanted = list(message_ids)
+        if not wanted:
+            return 0
+        result = await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(wanted), OutboxRow.state.in_(LIVE_STATES))
+            .values(
+                state=OutboxState.CANCELLED.value,
+                last_error=reason,
+                claimed_by=None,
+                lease_until=None,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return rowcount(result)
+
     async def claim_due(
         self, *, now: datetime, worker_id: str, limit: int = 100, lease_seconds: float = 60
     ) -> list[OutboxMessage]:

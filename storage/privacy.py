@@ -14,6 +14,7 @@ from storage.models import (
     MembershipRow,
     OutboxRow,
     PatientRow,
+    ReminderDismissalRow,
     TreatmentRow,
 )
 from storage.records import ActorKind
@@ -54,6 +55,11 @@ class PrivacyRepository(Repository):
             .where(OutboxRow.patient_id == patient_id)
             .order_by(OutboxRow.due_at, OutboxRow.id)
             .execution_options(populate_existing=True)
+        )
+        dismissals = await self._session.scalars(
+            select(ReminderDismissalRow)
+            .where(ReminderDismissalRow.patient_id == patient_id)
+            .order_by(ReminderDismissalRow.dismissed_at, ReminderDismissalRow.on)
         )
         audit = await self._session.scalars(
             select(AuditRow)
@@ -109,6 +115,14 @@ class PrivacyRepository(Repository):
                 }
                 for row in messages
             ],
+            "dismissed_reminders": [
+                {
+                    "procedure": row.procedure.value,
+                    "on": _iso(row.on),
+                    "dismissed_at": _iso(row.dismissed_at),
+                }
+                for row in dismissals
+            ],
             # Who acted is kept only when it was the patient: a staff id is not theirs.
             "audit": [
                 {
@@ -134,7 +148,7 @@ class PrivacyRepository(Repository):
         )
         if user_id is None:
             return False
-        for child in (OutboxRow, TreatmentRow, MembershipRow):
+        for child in (OutboxRow, TreatmentRow, MembershipRow, ReminderDismissalRow):
             await self._session.execute(delete(child).where(child.patient_id == patient_id))
         await self._session.execute(
             update(AuditRow)

@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastRepository
 from storage.clinics import ClinicRepository
+from storage.dismissals import DismissalRepository
 from storage.guidance import GuidanceRepository
 from storage.outbox import OutboxRepository
 from storage.patients import PatientRepository
 from storage.privacy import PrivacyRepository
+from storage.recipients import RecipientRepository
 from storage.treatments import TreatmentRepository
 
 
@@ -38,6 +40,8 @@ class UnitOfWork:
     broadcasts: BroadcastRepository
     audit: AuditRepository
     privacy: PrivacyRepository
+    dismissals: DismissalRepository
+    recipients: RecipientRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect_name: str) -> None:
         self._sessions = sessions
@@ -57,6 +61,8 @@ class UnitOfWork:
         self.broadcasts = BroadcastRepository(session, dialect, self.outbox)
         self.audit = AuditRepository(session, dialect)
         self.privacy = PrivacyRepository(session, dialect)
+        self.dismissals = DismissalRepository(session, dialect)
+        self.recipients = RecipientRepository(session, dialect)
         return self
 
     async def __aexit__(
