@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -16,8 +17,11 @@ class Procedure(StrEnum):
 
 def _normalise(text: str) -> str:
     # Patients type "Micro-needling", "micro needling", "MICRONEEDLING": compare without
-    # case, spaces, hyphens or underscores so all of them meet the same alias.
-    return re.sub(r"[\s\-_]+", "", text).casefold()
+    # case, spaces, hyphens or underscores so all of them meet the same alias. Spanish
+    # speakers write "bótox" (the bot's own Spanish word): accents are dropped too.
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\s\-_]+", "", bare).casefold()
 
 
 # Typed names (brands, slang, clinical names) that mean one procedure. Brand names of

@@ -18,7 +18,7 @@ _FILLER = frozenset(
         "book", "scheduled", "appointment", "session", "treatment", "done", "next-week",
         "el", "la", "yo", "me", "hice", "tuve", "tengo", "mi", "una", "un", "cita", "sesión",
         "sesion", "tratamiento", "planeado", "planeada", "programado", "programada", "reservado",
-        "reservada", "hecho", "hecha", "para",
+        "reservada", "hecho", "hecha", "para", "previsto", "prevista",
     )
 )  # fmt: skip
 _MAX_WORDS_IN_A_NAME = 3

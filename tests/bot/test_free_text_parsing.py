@@ -36,6 +36,8 @@ TODAY = date(2026, 11, 24)
             ParsedTreatment(Procedure.MICRONEEDLING, date(2026, 11, 2)),
         ),
         ("me hice botox ayer", "es", ParsedTreatment(Procedure.BOTOX, date(2026, 11, 23))),
+        ("me hice bótox ayer", "es", ParsedTreatment(Procedure.BOTOX, date(2026, 11, 23))),
+        ("bótox previsto el 10 dic", "es", ParsedTreatment(Procedure.BOTOX, date(2026, 12, 10))),
         (
             "microneedling el 20 de noviembre",
             "es",

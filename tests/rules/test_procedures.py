@@ -13,7 +13,18 @@ def test_procedure_ids_are_the_stored_values() -> None:
 
 @pytest.mark.parametrize(
     "typed",
-    ["botox", "Botox", "  BOTOX ", "Dysport", "Xeomin", "tox", "neurotoxin", "Neuromodulator"],
+    [
+        "botox",
+        "Botox",
+        "  BOTOX ",
+        "Dysport",
+        "Xeomin",
+        "tox",
+        "neurotoxin",
+        "Neuromodulator",
+        "bótox",
+        "BÓTOX",
+    ],
 )
 def test_botox_brand_and_slang_names_mean_botox(typed: str) -> None:
     assert parse_procedure(typed) is Procedure.BOTOX
