@@ -19,6 +19,7 @@ def patient_commands(language: str) -> list[BotCommand]:
         BotCommand("export", _("Download everything stored about you")),
         BotCommand("delete", _("Delete everything stored about you")),
         BotCommand("stop", _("Pause all messages")),
+        BotCommand("cancel", _("Stop what we are doing")),
         BotCommand("start", _("Start or resume")),
     ]
 

@@ -1,0 +1,115 @@
+"""/export, /delete and /stop as the patient sees them.
+
+Delete buttons carry `pv:<step>:<nonce>`: the nonce is issued by /delete for this chat only
+and kept in memory, so a forged, replayed or old button cannot skip a question.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.i18n import Translator
+
+# Steps: the second part of the callback data.
+ASK = "a"  # "yes" to the first question: ask the second
+DELETE = "d"  # "yes" to the second question: delete
+KEEP = "k"  # "keep my data", at either step
+
+
+def export_filename(today: date) -> str:
+    """`interval-export-2026-11-24.json`."""
+    return f"interval-export-{today.isoformat()}.json"
+
+
+def export_caption(today: date, t: Translator) -> str:
+    """The caption of the export document."""
+    return t.gettext(
+        "📦 Everything Interval stores about you, as of {date}. It holds health "
+        "information: keep it somewhere private."
+    ).format(date=t.long_date(today))
+
+
+def nothing_to_export(t: Translator) -> str:
+    """/export from someone we store nothing about."""
+    return t.gettext("Nothing is stored about you, so there is nothing to export.")
+
+
+def nothing_to_delete(t: Translator) -> str:
+    """/delete from someone we store nothing about."""
+    return t.gettext("Nothing is stored about you, so there is nothing to delete.")
+
+
+def _keep(t: Translator) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        t.gettext("Keep my data"), callback_data=callbacks.pack(callbacks.PRIVACY, KEEP)
+    )
+
+
+def first_question(t: Translator) -> str:
+    """The first of the two questions."""
+    return t.gettext(
+        "🗑 This deletes everything Interval stores about you: your treatment dates, your "
+        "settings, your link to a clinic and every planned reminder. You can download a "
+        "copy first with /export.\n\nAre you sure?"
+    )
+
+
+def first_keyboard(nonce: str, t: Translator) -> InlineKeyboardMarkup:
+    """Yes (go on to the second question) or keep."""
+    yes = InlineKeyboardButton(
+        t.gettext("Yes, delete"), callback_data=callbacks.pack(callbacks.PRIVACY, ASK, nonce)
+    )
+    return InlineKeyboardMarkup([[yes], [_keep(t)]])
+
+
+def second_question(t: Translator) -> str:
+    """The second question."""
+    return t.gettext("⚠️ Really delete everything? This cannot be undone.")
+
+
+def second_keyboard(nonce: str, t: Translator) -> InlineKeyboardMarkup:
+    """Keep first: a quick double tap on "Yes" lands on the harmless button."""
+    delete = InlineKeyboardButton(
+        t.gettext("Delete everything"),
+        callback_data=callbacks.pack(callbacks.PRIVACY, DELETE, nonce),
+    )
+    return InlineKeyboardMarkup([[_keep(t)], [delete]])
+
+
+def deleted(t: Translator) -> str:
+    """After deleting."""
+    return t.gettext(
+        "✅ Done: everything Interval stored about you is deleted, and nothing more will be "
+        "sent to you. If you ever want to begin again, send /start."
+    )
+
+
+def kept(t: Translator) -> str:
+    """After "keep my data" or /cancel."""
+    return t.gettext("Nothing was deleted: your data is kept.")
+
+
+def start_again(t: Translator) -> str:
+    """Added to "out of date" for a delete button that is stale, replayed or forged."""
+    return t.gettext("Send /delete to start again.")
+
+
+def paused(t: Translator) -> str:
+    """After /stop."""
+    return t.gettext(
+        "⏸ Paused: I will not send you reminders or clinic news until you send /start. "
+        "Your data is kept; /delete removes it."
+    )
+
+
+def already_paused(t: Translator) -> str:
+    """/stop when already paused."""
+    return t.gettext("Messages are already paused. Send /start to turn them on again.")
+
+
+def nothing_to_pause(t: Translator) -> str:
+    """/stop from someone who never signed up."""
+    return t.gettext("There is nothing to pause: I only write to people who signed up with /start.")
