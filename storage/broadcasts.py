@@ -33,6 +33,12 @@ def to_broadcast(row: BroadcastRow) -> Broadcast:
     )
 
 
+# Where the author follows delivery: the progress message that is edited in place, and
+# whether the final report went out. Kept in the broadcast's JSON document so that a
+# restarted process carries on editing the same message.
+REPORT_KEY = "report"
+
+
 def dedupe_key(broadcast_id: int) -> str:
     """The outbox dedupe key of a broadcast's delivery: one per patient per broadcast."""
     return f"broadcast:{broadcast_id}"
@@ -193,6 +199,71 @@ class BroadcastRepository(Repository):
         if row is None or row.state != BroadcastState.DONE.value:
             return None
         return to_broadcast(row)
+
+    async def set_report_target(
+        self,
+        clinic_id: int,
+        broadcast_id: int,
+        *,
+        chat_id: int,
+        message_id: int,
+        language: str,
+    ) -> bool:
+        """Remember the progress message of a broadcast; False if not this clinic's."""
+        row = await self._locked(broadcast_id)
+        if row is None or row.clinic_id != clinic_id:
+            return False
+        row.audience = {
+            **row.audience,
+            REPORT_KEY: {
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "language": language,
+                "reported": False,
+            },
+        }
+        await self._session.flush()
+        return True
+
+    async def followed(self, *, finished_since: datetime) -> list[Broadcast]:
+        """Broadcasts whose author still awaits news: sending, or finished but unreported."""
+        rows = await self._session.scalars(
+            select(BroadcastRow)
+            .where(
+                (BroadcastRow.state == BroadcastState.SENDING.value)
+                | (BroadcastRow.finished_at >= finished_since)
+            )
+            .order_by(BroadcastRow.id)
+            .execution_options(populate_existing=True)
+        )
+        followed = []
+        for row in rows:
+            report = row.audience.get(REPORT_KEY)
+            if isinstance(report, dict) and not report.get("reported"):
+                followed.append(to_broadcast(row))
+        return followed
+
+    async def mark_reported(self, broadcast_id: int) -> bool:
+        """Record that the final report was sent; False if it already was (or no target)."""
+        row = await self._locked(broadcast_id)
+        report = None if row is None else row.audience.get(REPORT_KEY)
+        if row is None or not isinstance(report, dict) or report.get("reported"):
+            return False
+        row.audience = {**row.audience, REPORT_KEY: {**report, "reported": True}}
+        await self._session.flush()
+        return True
+
+    async def _locked(self, broadcast_id: int) -> BroadcastRow | None:
+        statement = (
+            select(BroadcastRow)
+            .where(BroadcastRow.id == broadcast_id)
+            .execution_options(populate_existing=True)
+        )
+        if self._is_postgresql:
+            # Read-modify-write of the JSON document: one writer at a time per broadcast.
+            statement = statement.with_for_update()
+        row: BroadcastRow | None = await self._session.scalar(statement)
+        return row
 
     async def outstanding(self, clinic_id: int, broadcast_id: int) -> int:
         """Deliveries of this broadcast not yet sent, failed or cancelled."""

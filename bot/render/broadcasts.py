@@ -1,0 +1,75 @@
+"""A clinic broadcast as patients read it: the staff's HTML plus a footer in their language.
+
+The outbox payload keeps the staff's HTML body, the clinic's name, and the exact message the
+author previewed (in the author's language). A recipient who reads that language gets the
+previewed text byte for byte; anyone else gets the same body with the footer translated.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from bot.i18n import SUPPORTED_LANGUAGES, Translator, normalise_language, translator
+from bot.render.words import provider_prompt
+
+# Telegram's limit for a message's visible text, in UTF-16 code units.
+MAX_MESSAGE_LENGTH = 4096
+PAYLOAD_FORMAT = 1
+
+_TAG = re.compile(r"<[^>]*>")
+
+
+def visible_length(markup: str) -> int:
+    """How long Telegram counts an HTML message: tags dropped, entities decoded, UTF-16 units."""
+    text = html.unescape(_TAG.sub("", markup))
+    return len(text.encode("utf-16-le")) // 2
+
+
+def footer(clinic_name: str, t: Translator) -> str:
+    """Who sent the broadcast, the provider prompt, and how to stop clinic messages."""
+    return "\n".join(
+        [
+            "—",
+            t.gettext("Sent by <b>{clinic}</b> via Interval.").format(
+                clinic=html.escape(clinic_name)
+            ),
+            provider_prompt(t),
+            t.gettext("You can turn off clinic messages in /settings."),
+        ]
+    )
+
+
+def compose(body: str, clinic_name: str, t: Translator) -> str:
+    """The whole message: the staff's HTML body, then the footer."""
+    return f"{body.strip()}\n\n{footer(clinic_name, t)}"
+
+
+def longest_length(body: str, clinic_name: str) -> int:
+    """The longest the message gets in any language we deliver (its footer is translated)."""
+    return max(
+        visible_length(compose(body, clinic_name, translator(language)))
+        for language in SUPPORTED_LANGUAGES
+    )
+
+
+def broadcast_payload(body: str, clinic_name: str, language: str) -> dict[str, Any]:
+    """The outbox payload of one broadcast: body, clinic, and the previewed message."""
+    language = normalise_language(language)
+    return {
+        "format": PAYLOAD_FORMAT,
+        "body": body,
+        "clinic": clinic_name,
+        "language": language,
+        "html": compose(body, clinic_name, translator(language)),
+    }
+
+
+def render_broadcast(payload: Mapping[str, Any], language: str | None) -> str:
+    """The HTML to send to a recipient who reads `language` (the dispatcher's render hook)."""
+    wanted = normalise_language(language)
+    if wanted == payload.get("language") and isinstance(payload.get("html"), str):
+        return str(payload["html"])
+    return compose(str(payload["body"]), str(payload["clinic"]), translator(wanted))
