@@ -1,0 +1,1 @@
+"""Inline keyboards shared by several flows (the date picker)."""
