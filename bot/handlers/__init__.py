@@ -7,12 +7,20 @@ come before the free-text reader, and the catch-all for unknown input comes last
 from __future__ import annotations
 
 from bot.context import BotApp
-from bot.handlers import errors, start
+from bot.handlers import errors, flow, free_text, history, log, next_dates, start
 
 # Add a module here in its place:
 #   errors, start, [membership], [log], [history], [next_dates], [settings], [privacy],
 #   [reminder_buttons], [clinic ...], [help], [free_text], [fallback]
-HANDLER_MODULES = (errors, start)
+HANDLER_MODULES = (
+    errors,
+    start,
+    flow,  # group -1: a command or button press ends a flow's wait for typed text
+    log,
+    history,
+    next_dates,
+    free_text,  # after every conversation: a flow waiting for text gets it first
+)
 
 
 def register_all(application: BotApp) -> None:

@@ -1,0 +1,27 @@
+"""/next: for each procedure the earliest date, blocked windows ahead, reminders to come."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler
+
+from bot.context import AppContext, BotApp
+from bot.handlers.common import ask_to_start, current_patient, language_of, reply
+from bot.render.outlook import outlook_text
+from bot.usecases.overview import overview
+
+
+async def on_next(update: Update, context: AppContext) -> None:
+    """Show the patient's outlook from today."""
+    patient = await current_patient(update, context)
+    if patient is None:
+        await ask_to_start(update)
+        return
+    services = context.services
+    found = await overview(services.database, patient, services.clock.now())
+    await reply(update, outlook_text(found, language_of(update, patient)))
+
+
+def register(application: BotApp) -> None:
+    """Register /next."""
+    application.add_handler(CommandHandler("next", on_next))

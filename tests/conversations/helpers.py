@@ -1,0 +1,138 @@
+"""Shared steps for conversation tests: onboarding, waiting for edits, checking buttons."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date, datetime
+
+from telegram.ext import ConversationHandler
+
+from bot.context import BotApp
+from bot.usecases.treatments import log_treatment
+from rules import Procedure
+from sandbox.records import BotMessage
+from sandbox.users import SandboxUser
+from storage.database import Database
+from storage.records import OutboxKind, Patient, Treatment
+
+MAX_CALLBACK_BYTES = 64
+
+
+async def onboard(user: SandboxUser, zone: str = "Europe/Berlin") -> None:
+    """/start → agree → time-zone button, in any language; every message is consumed."""
+    await user.send("/start")
+    welcome = await user.next_message()
+    await user.press(welcome, callback_data="on:yes")
+    question = await user.next_message()
+    await user.press(question, callback_data=f"tz:{zone}")
+    done = await user.next_message()
+    assert zone in (done.text or ""), done.text
+
+
+async def wait_for_edit(
+    user: SandboxUser,
+    message: BotMessage,
+    since: int,
+    timeout: float = 5.0,  # noqa: ASYNC109  # a test's deadline to fail with a report
+) -> BotMessage:
+    """`message` once the bot changed it after chat version `since`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise AssertionError(f"message {message.message_id} was not edited: {message.text!r}")
+        changed = await user.wait_for_changes(since, wait=remaining)
+        for candidate in changed:
+            if candidate.message_id == message.message_id:
+                return candidate
+        if changed:
+            since = max(candidate.version for candidate in changed)
+
+
+async def press_and_wait_for_edit(
+    user: SandboxUser, message: BotMessage, text: str | None = None, *, data: str | None = None
+) -> BotMessage:
+    """Press a button of `message` (by text, or forged `data`) and return it once edited."""
+    since = user.version
+    if data is not None:
+        await user.press_data(message, data)
+    else:
+        await user.press(message, text)
+    return await wait_for_edit(user, message, since)
+
+
+def assert_buttons_fit(user: SandboxUser) -> None:
+    """Every button the bot ever showed this user (edits included) fits Telegram's 64 bytes."""
+    for message in user.messages:
+        keyboards = [message.buttons, *(edit.buttons for edit in message.edits)]
+        for rows in keyboards:
+            for row in rows:
+                for button in row:
+                    assert button.data is not None, button
+                    assert 0 < len(button.data.encode()) <= MAX_CALLBACK_BYTES, button
+
+
+def button_data(message: BotMessage, text: str) -> str:
+    """The callback data of `message`'s button with this text."""
+    for row in message.buttons:
+        for button in row:
+            if button.text == text and button.data is not None:
+                return button.data
+    raise AssertionError(f"no button {text!r}; buttons: {message.button_texts}")
+
+
+async def patient_of(database: Database, user_id: int) -> Patient:
+    """The stored patient of a sandbox user."""
+    async with database.unit_of_work() as uow:
+        patient = await uow.patients.get_by_user_id(user_id)
+    assert patient is not None
+    return patient
+
+
+async def stored_treatments(database: Database, user_id: int) -> list[tuple[str, date]]:
+    """A user's treatments as (procedure, date), newest first."""
+    patient = await patient_of(database, user_id)
+    async with database.unit_of_work() as uow:
+        rows = await uow.treatments.list_for_patient(patient.id, limit=1000)
+    return [(row.procedure.value, row.on) for row in rows]
+
+
+async def pending_reminder_keys(database: Database, user_id: int) -> list[str]:
+    """A user's pending reminder keys, sorted."""
+    patient = await patient_of(database, user_id)
+    async with database.unit_of_work() as uow:
+        pending = await uow.outbox.pending_for_patient(patient.id, kind=OutboxKind.REMINDER)
+    return sorted(message.dedupe_key for message in pending)
+
+
+async def log_directly(
+    database: Database, user_id: int, procedure: Procedure, on: date, now: datetime
+) -> Treatment:
+    """Store a treatment through the use-case, skipping the chat (test set-up)."""
+    patient = await patient_of(database, user_id)
+    result = await log_treatment(database, patient, procedure, on, now)
+    return result.treatment
+
+
+async def expire_conversation(
+    application: BotApp,
+    name: str,
+    user: SandboxUser,
+    timeout: float = 2.0,  # noqa: ASYNC109  # a test's deadline to fail with a report
+) -> None:
+    """Run the named conversation's timeout for `user` now, instead of waiting for it."""
+    handler = next(
+        h
+        for group in application.handlers.values()
+        for h in group
+        if isinstance(h, ConversationHandler) and h.name == name
+    )
+    key = (user.chat_id, user.id)
+    deadline = time.monotonic() + timeout
+    # The job is scheduled once the handler returns its state, just after its last reply.
+    while key not in handler.timeout_jobs:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"conversation {name!r} has no timeout pending for {user.id}")
+        await asyncio.sleep(0.01)
+    await handler.timeout_jobs[key].run(application)
