@@ -11,12 +11,15 @@ from telegram.ext import ConversationHandler
 from bot.context import BotApp
 from bot.usecases.treatments import log_treatment
 from rules import Procedure
+from sandbox import Sandbox
 from sandbox.records import BotMessage
 from sandbox.users import SandboxUser
 from storage.database import Database
 from storage.records import OutboxKind, Patient, Treatment
 
 MAX_CALLBACK_BYTES = 64
+# The user ids the conversation tests play (Ana, Ben, Lucía, a stranger).
+TEST_CHATS = (1001, 1002, 2002, 3003)
 
 
 async def onboard(user: SandboxUser, zone: str = "Europe/Berlin") -> None:
@@ -64,13 +67,24 @@ async def press_and_wait_for_edit(
 
 def assert_buttons_fit(user: SandboxUser) -> None:
     """Every button the bot ever showed this user (edits included) fits Telegram's 64 bytes."""
-    for message in user.messages:
+    assert_messages_fit(user.messages)
+
+
+def assert_messages_fit(messages: list[BotMessage]) -> None:
+    """Every button of these messages, in every edit, has 1..64 bytes of callback data."""
+    for message in messages:
         keyboards = [message.buttons, *(edit.buttons for edit in message.edits)]
         for rows in keyboards:
             for row in rows:
                 for button in row:
                     assert button.data is not None, button
                     assert 0 < len(button.data.encode()) <= MAX_CALLBACK_BYTES, button
+
+
+def assert_sandbox_buttons_fit(sandbox: Sandbox, chat_ids: tuple[int, ...] = TEST_CHATS) -> None:
+    """`assert_messages_fit` for every test chat (for an autouse fixture after each test)."""
+    for chat_id in chat_ids:
+        assert_messages_fit(sandbox.messages(chat_id))
 
 
 def button_data(message: BotMessage, text: str) -> str:
