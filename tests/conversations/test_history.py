@@ -264,6 +264,28 @@ async def test_forged_or_replayed_data_from_another_chat_cannot_touch_anothers_e
     assert ana.skip_messages() == 0, "Ana was sent nothing"
 
 
+async def test_moving_and_deleting_leave_a_second_patients_data_untouched(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    ana, ben = sandbox.user(1001), sandbox.user(1002)
+    await onboard(ben)
+    await log_directly(bot_database, 1002, Procedure.BOTOX, BOTOX_DAY, clock.now())
+    ben_reminders = await pending_reminder_keys(bot_database, 1002)
+    _treatment, page = await _history_with_botox(ana, bot_database, clock)
+    assert "(1 of 1)" in (page.text or ""), "Ana's history holds only her own entry"
+    entry = await _open_entry(ana, page)
+    calendar = await press_and_wait_for_edit(ana, entry, "📅 Change date")
+    moved = await press_and_wait_for_edit(ana, calendar, "18")
+    page = await press_and_wait_for_edit(ana, moved, "◀ Back to history")
+    entry = await press_and_wait_for_edit(ana, page, "Botox · Wed, 18 Nov 2026")
+    question = await press_and_wait_for_edit(ana, entry, "🗑 Delete")
+    await press_and_wait_for_edit(ana, question, "🗑 Yes, delete")
+    assert await stored_treatments(bot_database, 1001) == []
+    assert await stored_treatments(bot_database, 1002) == [("botox", BOTOX_DAY)]
+    assert await pending_reminder_keys(bot_database, 1002) == ben_reminders
+    assert ben.skip_messages() == 0
+
+
 async def test_malformed_history_data_is_out_of_date(
     bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
 ) -> None:
