@@ -6,6 +6,7 @@ conflicts of a proposal, the reminders that will come), so each handler makes on
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -95,10 +96,8 @@ async def review_entry(
     procedure: Procedure,
     on: date,
     now: datetime,
-    *,
-    replacing: int | None = None,
 ) -> Review:
-    """Check a proposed entry (or a new date for entry `replacing`) before saving it.
+    """Check a proposed new entry against the patient's history before saving it.
 
     Raises DateOutOfRangeError for a date no treatment can have.
     """
@@ -107,11 +106,10 @@ async def review_entry(
     async with database.unit_of_work(read_only=True) as uow:
         history = await uow.treatments.history(patient.id)
         guidance, _clinic = await guidance_for(uow, patient.id)
-    ref = "" if replacing is None else str(replacing)
     # An identical stored entry is a repeat, not a conflict: saving it again changes nothing.
-    duplicate = replacing is None and any(e.procedure is procedure and e.on == on for e in history)
-    others = [e for e in history if not (duplicate and e.procedure is procedure and e.on == on)]
-    violations = check_entry(Entry(procedure, on, ref), others, guidance)
+    duplicate = any(e.procedure is procedure and e.on == on for e in history)
+    others = [e for e in history if not (e.procedure is procedure and e.on == on)]
+    violations = check_entry(Entry(procedure, on), others, guidance)
     return Review(
         procedure=procedure, on=on, today=today, violations=tuple(violations), duplicate=duplicate
     )
@@ -162,9 +160,7 @@ async def remove_treatment(
     return treatment
 
 
-def reminder_contents(
-    messages: tuple[OutboxMessage, ...] | list[OutboxMessage],
-) -> tuple[ReminderContent, ...]:
+def reminder_contents(messages: Iterable[OutboxMessage]) -> tuple[ReminderContent, ...]:
     """Read reminder payloads back; a row whose payload cannot be read is left out."""
     contents: list[ReminderContent] = []
     for message in messages:
