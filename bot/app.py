@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import socket
 import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC
 
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, Defaults, JobQueue
 from telegram.warnings import PTBUserWarning
@@ -15,6 +19,9 @@ from telegram.warnings import PTBUserWarning
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import AppContext, BotApp, Services, context_types
+from bot.delivery.dispatcher import Dispatcher
+from bot.delivery.rate_limit import SendRateLimiter
+from bot.delivery.transport import AiohttpRequest
 from bot.handlers import register_all
 from bot.handlers.commands_menu import publish_patient_commands
 from storage.database import Database
@@ -41,15 +48,52 @@ def build_application(
             # `run` keeps the schema current itself (see docs/operations.md); on PostgreSQL
             # the upgrade holds an advisory lock so replicas starting together do not race.
             await upgrade_to_head(db.url)
+        the_clock = clock or SystemClock()
+        # The outbox goes out through a bot of its own: a transport that stays fast with
+        # many sends in flight, and a connection pool that handlers' replies never wait for.
+        sending_bot = Bot(
+            settings.token(),
+            base_url=settings.telegram_base_url,
+            request=AiohttpRequest(settings.send_concurrency),
+        )
+        await sending_bot.initialize()
+        dispatcher = Dispatcher(
+            db,
+            sending_bot,
+            the_clock,
+            SendRateLimiter(settings.telegram_rate_limit),
+            worker_id=worker_id(),
+            batch_size=settings.dispatch_batch_size,
+            max_in_flight=settings.send_concurrency,
+        )
         application.bot_data.services = Services(
-            settings=settings, clock=clock or SystemClock(), database=db
+            settings=settings, clock=the_clock, database=db, dispatcher=dispatcher
         )
         await publish_patient_commands(application.bot)
+        # Sends what came due while the process was down (docs/reminders.md), then keeps
+        # draining whenever woken: by this job, or at once by whoever adds a due row.
+        await dispatcher.start()
+        job_queue = application.job_queue
+        if job_queue is not None:
+            job_queue.run_repeating(
+                _wake_dispatcher,
+                interval=settings.dispatch_interval,
+                first=settings.dispatch_interval,
+                name=DISPATCH_JOB,
+            )
         logger.info("bot @%s ready on %s", application.bot.username, db.dialect_name)
 
     async def post_shutdown(application: BotApp) -> None:
-        if owns_database and application.bot_data.is_ready:
-            await application.bot_data.services.database.dispose()
+        if not application.bot_data.is_ready:
+            return
+        services = application.bot_data.services
+        try:
+            # Sends not yet started are released for the next start (or another process).
+            await services.dispatcher.close()
+            await services.dispatcher.bot.shutdown()
+        finally:
+            if owns_database:
+                await services.database.dispose()
 
     application: BotApp = (
         ApplicationBuilder()
@@ -69,6 +113,18 @@ def build_application(
         warnings.filterwarnings("ignore", message=".*per_message=False", category=PTBUserWarning)
         register_all(application)
     return application
+
+
+DISPATCH_JOB = "dispatcher-wake"
+
+
+async def _wake_dispatcher(context: AppContext) -> None:
+    context.bot_data.services.dispatcher.wake()
+
+
+def worker_id() -> str:
+    """This process's name on the outbox rows it claims: host, pid and a random suffix."""
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 @asynccontextmanager

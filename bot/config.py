@@ -22,6 +22,9 @@ EXAMPLES: dict[str, str] = {
     "DEFAULT_TIMEZONE": "DEFAULT_TIMEZONE=Europe/Berlin",
     "REMINDER_HOUR": "REMINDER_HOUR=9",
     "TELEGRAM_RATE_LIMIT": "TELEGRAM_RATE_LIMIT=30",
+    "DISPATCH_INTERVAL": "DISPATCH_INTERVAL=2",
+    "DISPATCH_BATCH_SIZE": "DISPATCH_BATCH_SIZE=100",
+    "SEND_CONCURRENCY": "SEND_CONCURRENCY=64",
     "LOG_LEVEL": "LOG_LEVEL=INFO",
     "LOG_FORMAT": "LOG_FORMAT=json",
     "WEBHOOK_URL": "WEBHOOK_URL=https://bot.example.org/telegram",
@@ -53,6 +56,12 @@ class Settings(BaseSettings):
     default_timezone: str = "UTC"
     reminder_hour: int = Field(default=9, ge=0, le=23)
     telegram_rate_limit: float = Field(default=30.0, gt=0, le=10_000)
+    # Seconds between the dispatcher's wake-ups: the most a due reminder waits to be claimed.
+    dispatch_interval: float = Field(default=2.0, gt=0, le=300)
+    # Rows claimed at once; also the most a crash can send twice (see docs/reminders.md).
+    dispatch_batch_size: int = Field(default=100, ge=1, le=1000)
+    # Sends in flight at once, and the size of the sending bot's connection pool.
+    send_concurrency: int = Field(default=64, ge=1, le=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     webhook_url: str | None = None

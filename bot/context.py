@@ -14,6 +14,7 @@ from bot.config import Settings
 if TYPE_CHECKING:
     from telegram import Update
 
+    from bot.delivery.dispatcher import Dispatcher
     from storage.database import Database
 
 
@@ -24,6 +25,8 @@ class Services:
     settings: Settings
     clock: Clock
     database: Database
+    # Sends the outbox; `wake()` it after adding a row that is due now.
+    dispatcher: Dispatcher
 
 
 class BotData:

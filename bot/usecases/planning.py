@@ -5,17 +5,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.usecases.reminder_payload import reminder_payload
+from bot.usecases.reminder_payload import (
+    CHAIN_KINDS,
+    notice_type,
+    parse_key,
+    reminder_content,
+    reminder_payload,
+)
 from rules import (
+    Entry,
     GuidanceSet,
     PlanDiff,
+    PlannedReminder,
+    Procedure,
     RuleOverride,
     apply_overrides,
     default_guidance,
     diff_plan,
     plan_reminders,
 )
-from storage.records import NewMessage, OutboxKind, Patient, PatientState
+from storage.records import NewMessage, OutboxKind, OutboxMessage, Patient, PatientState
 from storage.unit_of_work import UnitOfWork
 
 
@@ -38,7 +47,11 @@ async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
     """Bring the patient's pending reminders in line with their history and settings.
 
     Runs inside the caller's unit of work, so the change and the re-plan commit together.
-    A patient who is paused or blocked keeps no pending reminders at all.
+    A patient who is paused or blocked keeps no pending reminders at all. Rows already due
+    are the dispatcher's: the plan only holds reminders after `now`, so diffing them would
+    cancel a reminder that is about to go out (or that came due while the bot was down).
+    Chains the patient dismissed ("Not for me") are left out, and reminders they asked
+    again ("Remind me in 3 days") are cancelled once the history has moved past them.
     """
     patient = await uow.patients.get_by_id(patient_id)
     pending = (
@@ -46,21 +59,28 @@ async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
         if patient is not None
         else []
     )
-    existing = {message.dedupe_key: message.due_at for message in pending}
     if patient is None or patient.state is not PatientState.ACTIVE:
-        await uow.outbox.cancel(patient_id, existing)
-        return PlanDiff(add=(), cancel=tuple(existing), keep=())
+        keys = [message.dedupe_key for message in pending]
+        await uow.outbox.cancel(patient_id, keys)
+        return PlanDiff(add=(), cancel=tuple(keys), keep=())
+    existing = {m.dedupe_key: m.due_at for m in pending if m.due_at > now}
     guidance, _clinic_id = await guidance_for(uow, patient_id)
-    plan = plan_reminders(
-        await uow.treatments.history(patient_id),
-        guidance,
-        tz=patient.timezone,
-        reminder_hour=patient.reminder_hour,
-        heads_up_days=patient.heads_up_days,
-        now=now,
-        quiet_start=patient.quiet_start,
-        quiet_end=patient.quiet_end,
-    )
+    history = await uow.treatments.history(patient_id)
+    dismissed = await uow.dismissals.for_patient(patient_id)
+    plan = [
+        planned
+        for planned in plan_reminders(
+            history,
+            guidance,
+            tz=patient.timezone,
+            reminder_hour=patient.reminder_hour,
+            heads_up_days=patient.heads_up_days,
+            now=now,
+            quiet_start=patient.quiet_start,
+            quiet_end=patient.quiet_end,
+        )
+        if not _dismissed(planned, dismissed)
+    ]
     diff = diff_plan(existing, plan)
     await uow.outbox.cancel(patient_id, diff.cancel)
     if diff.add:
@@ -78,4 +98,30 @@ async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
             ],
             now=now,
         )
+    notices = await uow.outbox.pending_for_patient(patient_id, kind=OutboxKind.NOTICE)
+    stale = [m.dedupe_key for m in notices if _stale_snooze(m, history, dismissed)]
+    await uow.outbox.cancel(patient_id, stale)
     return diff
+
+
+def _dismissed(planned: PlannedReminder, dismissed: set[tuple[Procedure, date]]) -> bool:
+    if planned.kind not in CHAIN_KINDS:
+        return False
+    key = parse_key(planned.key)
+    return key is not None and key.chain in dismissed
+
+
+def _stale_snooze(
+    message: OutboxMessage, history: list[Entry], dismissed: set[tuple[Procedure, date]]
+) -> bool:
+    """A reminder asked again is stale once its chain was dismissed, or the patient has
+    done or planned the procedure since the day it was about."""
+    if notice_type(message.payload) != "snooze":
+        return False
+    key = parse_key(str(message.payload.get("key", "")))
+    if key is not None and key.chain in dismissed:
+        return True
+    content = reminder_content(dict(message.payload["reminder"]))
+    if content.kind not in CHAIN_KINDS:
+        return False
+    return any(e.procedure is content.procedure and e.on >= content.local_date for e in history)

@@ -1,0 +1,371 @@
+"""The dispatcher: claims due outbox rows, sends them through the one pace, records outcomes.
+
+One batch (`run_once`) is three steps, and only the middle one touches the network:
+
+1. claim up to `batch_size` due rows with a lease, and commit (on SQLite a read-write unit
+   of work holds the write lock, so nothing slow may happen inside one);
+2. look up the recipients (state, language, clinic), render, and send concurrently through
+   the `Sender` (which waits for the shared `SendRateLimiter`);
+3. record every outcome in one unit of work, then mark patients who blocked the bot.
+
+Delivery is at least once: a crash between 2 and 3 leaves rows claimed; when their lease
+runs out any dispatcher claims and sends them again. At most one batch per process is
+claimed and unrecorded at any moment, so a crash repeats at most `batch_size` messages.
+
+The process runs one loop (`start`): it drains whatever is due whenever it is woken — by
+the scheduler's repeating job, by `wake()` after something due now was added, or by a
+timer at the earliest retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from telegram import Bot
+
+from bot.clock import Clock
+from bot.delivery.downtime import LATE_AFTER, DowntimeReport, apply_downtime_policy
+from bot.delivery.rate_limit import SendRateLimiter
+from bot.delivery.rendering import Rendered, Renderer, RenderError, render_prepared_text
+from bot.delivery.sender import (
+    Delivered,
+    DeliveryObserver,
+    Failed,
+    NoObserver,
+    NotSent,
+    Outcome,
+    RetryLater,
+    RetryPolicy,
+    Sender,
+    outcome_label,
+)
+from bot.render.reminders import render_notice, render_reminder
+from bot.usecases.patients import mark_blocked
+from storage.database import Database
+from storage.recipients import Recipient
+from storage.records import OutboxKind, OutboxMessage, PatientState
+
+logger = logging.getLogger(__name__)
+
+_RECORD_TRIES = 3
+
+
+def default_renderers() -> dict[OutboxKind, Renderer]:
+    """Reminders and notices rendered here; broadcasts carry their final text (`text`)."""
+    return {
+        OutboxKind.REMINDER: render_reminder,
+        OutboxKind.NOTICE: render_notice,
+        OutboxKind.BROADCAST: render_prepared_text,
+    }
+
+
+class Dispatcher:
+    """Sends due outbox rows for one process (`worker_id`); see the module docstring."""
+
+    def __init__(
+        self,
+        database: Database,
+        bot: Bot,
+        clock: Clock,
+        limiter: SendRateLimiter,
+        *,
+        worker_id: str,
+        batch_size: int = 100,
+        lease_seconds: float = 60.0,
+        max_in_flight: int = 64,
+        renderers: Mapping[OutboxKind, Renderer] | None = None,
+        retry: RetryPolicy | None = None,
+        late_after: timedelta = LATE_AFTER,
+        rng: random.Random | None = None,
+        observer: DeliveryObserver | None = None,
+    ) -> None:
+        if batch_size < 1 or max_in_flight < 1:
+            raise ValueError("batch_size and max_in_flight must be at least 1")
+        self.worker_id = worker_id
+        self.bot = bot
+        self._database = database
+        self._clock = clock
+        self._batch_size = batch_size
+        self._lease_seconds = lease_seconds
+        self._late_after = late_after
+        self._renderers = dict(default_renderers() if renderers is None else renderers)
+        self._stopping = asyncio.Event()
+        self._observer = observer or NoObserver()
+        self._sender = Sender(
+            bot,
+            limiter,
+            clock,
+            retry=retry,
+            rng=rng,
+            stopping=self._stopping,
+            observer=self._observer,
+        )
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+        self._wake = asyncio.Event()
+        self._drain_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._last_cycle: float | None = None
+        self.sent_total = 0
+
+    # --- life cycle -----------------------------------------------------------------------
+
+    async def start(self) -> DowntimeReport:
+        """Apply the downtime policy, then start the loop and drain what is due now."""
+        if self._task is not None:
+            raise RuntimeError("the dispatcher is already running")
+        report = await apply_downtime_policy(
+            self._database, self._clock.now(), late_after=self._late_after
+        )
+        self._task = asyncio.create_task(self._loop(), name=f"dispatcher {self.worker_id}")
+        self.wake()
+        return report
+
+    def wake(self) -> None:
+        """Drain now: something became due (a tick, a new row due at once, a retry)."""
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        """Whether the loop is alive (for health checks)."""
+        return self._task is not None and not self._task.done()
+
+    def seconds_since_cycle(self) -> float | None:
+        """Seconds since the loop last finished a batch or found nothing due (None: never)."""
+        if self._last_cycle is None:
+            return None
+        return time.monotonic() - self._last_cycle
+
+    async def close(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - a shutdown budget
+        """Stop: sends not yet started are released, started ones recorded, claims released.
+
+        Waits up to `timeout` seconds for sends already on the wire; whatever is still
+        claimed after that is released unsent (it may have gone out: at least once).
+        """
+        self._stopping.set()
+        self._wake.set()
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        task, self._task = self._task, None
+        if task is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(task), timeout)
+            except TimeoutError:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        async with self._database.unit_of_work() as uow:
+            released = await uow.outbox.release(self.worker_id)
+            await uow.commit()
+        if released:
+            logger.info("released %d claimed outbox rows on shutdown", released)
+
+    # --- draining -------------------------------------------------------------------------
+
+    async def run_until_idle(self) -> int:
+        """Run batches until none is due; how many rows were handled in all."""
+        async with self._drain_lock:
+            total = 0
+            while not self._stopping.is_set():
+                handled = await self.run_once()
+                self._last_cycle = time.monotonic()
+                if handled == 0:
+                    break
+                total += handled
+            return total
+
+    async def run_once(self) -> int:
+        """Claim one batch, send it, record the outcomes; how many rows it claimed."""
+        if self._stopping.is_set():
+            return 0
+        now = self._clock.now()
+        async with self._database.unit_of_work() as uow:
+            batch = await uow.outbox.claim_due(
+                now=now,
+                worker_id=self.worker_id,
+                limit=self._batch_size,
+                lease_seconds=self._lease_seconds,
+            )
+            await uow.commit()
+        if not batch:
+            return 0
+        async with self._database.unit_of_work(read_only=True) as uow:
+            recipients = await uow.recipients.for_patients({m.patient_id for m in batch})
+        outcomes: dict[int, Outcome] = {}
+        sends: list[asyncio.Task[Outcome]] = []
+        for message in batch:
+            prepared = self._prepare(message, recipients.get(message.patient_id), now)
+            if isinstance(prepared, Rendered):
+                sends.append(asyncio.create_task(self._send(message, prepared)))
+            else:
+                outcomes[message.id] = prepared
+        keeper = asyncio.create_task(self._keep_leases([m.id for m in batch]))
+        try:
+            results = await asyncio.gather(*sends)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+        sent_ids = [m.id for m in batch if m.id not in outcomes]
+        outcomes.update(zip(sent_ids, results, strict=True))
+        await self._record(batch, outcomes)
+        return len(batch)
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self.run_until_idle()
+            except Exception:
+                # The rows stay claimed until their lease runs out and are sent then; the
+                # next tick tries again.
+                logger.exception("dispatching failed (worker %s)", self.worker_id)
+
+    # --- one batch ------------------------------------------------------------------------
+
+    def _prepare(
+        self, message: OutboxMessage, recipient: Recipient | None, now: datetime
+    ) -> Outcome | Rendered:
+        """The message to send, or the outcome that replaces sending it."""
+        if recipient is None:
+            return NotSent("patient no longer exists", drop=True)
+        state = recipient.patient.state
+        # Re-planning cancels rows of paused and blocked patients; this guards the race
+        # between that and a claim.
+        if state is PatientState.PAUSED:
+            return NotSent("patient paused", drop=True)
+        if state is PatientState.BLOCKED:
+            return Failed("patient blocked the bot", blocked=True)
+        renderer = self._renderers.get(message.kind)
+        if renderer is None:
+            return Failed(f"no renderer for {message.kind.value} messages")
+        try:
+            return renderer(message, recipient, now)
+        except RenderError as exc:
+            return Failed(f"cannot render: {exc}")
+
+    async def _send(self, message: OutboxMessage, rendered: Rendered) -> Outcome:
+        async with self._in_flight:
+            try:
+                return await self._sender.send(message, rendered)
+            except Exception as exc:
+                # Not one of Telegram's answers (a bug, a closed transport): retry later.
+                logger.exception(
+                    "outbox %s (patient %s): send crashed", message.id, message.patient_id
+                )
+                return self._sender.backoff(message, f"internal: {type(exc).__name__}")
+
+    async def _keep_leases(self, message_ids: Sequence[int]) -> None:
+        """Extend the batch's lease while it is being sent (a long 429 pause, slow network)."""
+        while True:
+            await asyncio.sleep(self._lease_seconds / 3)
+            lease_until = self._clock.now() + timedelta(seconds=self._lease_seconds)
+            async with self._database.unit_of_work() as uow:
+                await uow.outbox.extend_lease(
+                    message_ids, worker_id=self.worker_id, lease_until=lease_until
+                )
+                await uow.commit()
+
+    async def _record(
+        self, batch: Sequence[OutboxMessage], outcomes: Mapping[int, Outcome]
+    ) -> None:
+        for attempt in range(1, _RECORD_TRIES + 1):
+            try:
+                lost = await self._record_once(batch, outcomes)
+                break
+            except Exception:
+                if attempt == _RECORD_TRIES:
+                    raise
+                logger.exception("recording outcomes failed (try %d); trying again", attempt)
+                await asyncio.sleep(0.2 * attempt)
+        if lost:
+            logger.warning("%d outbox rows were no longer ours when recording", lost)
+        retries = [o.due_at for o in outcomes.values() if isinstance(o, RetryLater)]
+        if retries:
+            self._wake_at(min(retries))
+        blocked = {
+            m.patient_id
+            for m in batch
+            if isinstance(outcome := outcomes[m.id], Failed) and outcome.blocked
+        }
+        for patient_id in sorted(blocked):
+            logger.info(
+                "patient %s blocked the bot; their pending messages are cancelled", patient_id
+            )
+            await mark_blocked(self._database, patient_id)
+
+    async def _record_once(
+        self, batch: Sequence[OutboxMessage], outcomes: Mapping[int, Outcome]
+    ) -> int:
+        lost = 0
+        released: list[int] = []
+        dropped: dict[str, list[int]] = {}
+        broadcasts: set[int] = set()
+        worker = self.worker_id
+        async with self._database.unit_of_work() as uow:
+            outbox = uow.outbox
+            for message in batch:
+                outcome = outcomes[message.id]
+                if message.broadcast_id is not None:
+                    broadcasts.add(message.broadcast_id)
+                if isinstance(outcome, Delivered):
+                    ours = await outbox.mark_sent(
+                        message.id,
+                        worker_id=worker,
+                        now=outcome.at,
+                        telegram_message_id=outcome.telegram_message_id,
+                    )
+                    self.sent_total += 1
+                elif isinstance(outcome, RetryLater):
+                    ours = await outbox.retry_later(
+                        message.id, worker_id=worker, due_at=outcome.due_at, error=outcome.error
+                    )
+                elif isinstance(outcome, Failed):
+                    logger.warning(
+                        "outbox %s (patient %s) failed: %s",
+                        message.id,
+                        message.patient_id,
+                        outcome.reason,
+                    )
+                    ours = await outbox.mark_failed(
+                        message.id,
+                        worker_id=worker,
+                        reason=outcome.reason,
+                        blocked=outcome.blocked,
+                    )
+                elif outcome.drop:
+                    dropped.setdefault(outcome.reason, []).append(message.id)
+                    ours = True
+                else:
+                    released.append(message.id)
+                    ours = True
+                lost += not ours
+                self._observer.outcome(message.kind.value, outcome_label(outcome))
+            for reason, ids in dropped.items():
+                await outbox.drop(ids, reason=reason)
+            if released:
+                await outbox.release(worker, message_ids=released)
+            now = self._clock.now()
+            for broadcast_id in sorted(broadcasts):
+                await uow.broadcasts.finish_if_done(broadcast_id, now=now)
+            await uow.commit()
+        return lost
+
+    def _wake_at(self, due_at: datetime) -> None:
+        delay = max(0.0, (due_at - self._clock.now()).total_seconds())
+        loop = asyncio.get_running_loop()
+
+        def fire() -> None:
+            self._timers.discard(handle)
+            self.wake()
+
+        handle = loop.call_later(delay, fire)
+        self._timers.add(handle)

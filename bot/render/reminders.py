@@ -1,0 +1,309 @@
+"""Reminder messages: what is due and why, the provider prompt, the clinic, and the buttons.
+
+Rendered at send time from the outbox payload, in the patient's language of that moment.
+Reminders that announce a date (heads-up, "you may now book", re-treatment) carry the
+buttons **Booked**, **Remind me in 3 days** and **Not for me**; a reminder before a planned
+procedure only informs. Callback data is `rm:<action>:<outbox id>`; the handler checks that
+the row belongs to whoever presses.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.delivery.rendering import Rendered, RenderError
+from bot.i18n import Translator, translator
+from bot.render.reasons import reason_sentence, relevant_reasons
+from bot.render.words import capitalised, procedure_name, provider_prompt
+from bot.usecases.reminder_payload import (
+    CHAIN_KINDS,
+    ReminderContent,
+    notice_type,
+    parse_key,
+    reminder_content,
+)
+from bot.usecases.reminders import Booked, Dismissed, Snoozed
+from rules import Procedure, ReminderKind, Violation
+from storage.recipients import Recipient
+from storage.records import Clinic, OutboxMessage
+
+# Callback actions after the `rm` prefix.
+BOOKED = "b"
+SNOOZE = "s"
+NOT_FOR_ME = "x"
+
+
+def local_today(recipient: Recipient, now: datetime) -> date:
+    """The recipient's calendar date at `now`."""
+    return now.astimezone(ZoneInfo(recipient.patient.timezone)).date()
+
+
+def render_reminder(message: OutboxMessage, recipient: Recipient, now: datetime) -> Rendered:
+    """An outbox reminder as the patient's message."""
+    content = _content(message.payload)
+    announced = _announced(message.dedupe_key, content)
+    t = translator(recipient.patient.language)
+    text = _reminder_text(content, announced, t, local_today(recipient, now), recipient.clinic)
+    return Rendered(text=text, reply_markup=_keyboard(content, message.id, t, recipient.clinic))
+
+
+def render_notice(message: OutboxMessage, recipient: Recipient, now: datetime) -> Rendered:
+    """A notice: a reminder asked again, or the catch-up summary after a long downtime."""
+    t = translator(recipient.patient.language)
+    kind = notice_type(message.payload)
+    if kind == "snooze":
+        content = _content(message.payload.get("reminder"))
+        announced = _announced(str(message.payload.get("key", "")), content)
+        body = _reminder_text(content, announced, t, local_today(recipient, now), recipient.clinic)
+        text = t.gettext("🔔 As you asked, here it is again.") + "\n\n" + body
+        return Rendered(text=text, reply_markup=_keyboard(content, message.id, t, recipient.clinic))
+    if kind == "catch_up":
+        return Rendered(text=_catch_up_text(message.payload, t))
+    raise RenderError("unknown notice type")
+
+
+def _content(payload: Any) -> ReminderContent:
+    if not isinstance(payload, Mapping):
+        raise RenderError("reminder payload is not an object")
+    try:
+        return reminder_content(dict(payload))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RenderError(f"unreadable reminder payload ({type(exc).__name__})") from None
+
+
+def _announced(key: str, content: ReminderContent) -> date:
+    """The date a reminder is about: E for a chain, the planned date for before_planned."""
+    parsed = parse_key(key)
+    return parsed.on if parsed is not None else content.local_date
+
+
+def _title(content: ReminderContent, on: date, t: Translator, today: date) -> str:
+    name = procedure_name(content.procedure, t)
+    values = {"procedure": name, "Procedure": capitalised(name), "date": t.long_date(on)}
+    kind = content.kind
+    if kind is ReminderKind.HEADS_UP and on <= today:
+        # Asked again, or sent late: the date it announced has come.
+        kind = ReminderKind.MAY_BOOK
+    if kind is ReminderKind.HEADS_UP:
+        return t.gettext("⏰ <b>{Procedure} will be possible from {date}.</b>").format(**values)
+    if kind is ReminderKind.MAY_BOOK:
+        return t.gettext("✅ <b>You may now book {procedure}</b> (possible from {date}).").format(
+            **values
+        )
+    if kind is ReminderKind.RETREATMENT_DUE:
+        return t.gettext(
+            "🔁 <b>Your next {procedure} may be due</b> (possible from {date})."
+        ).format(**values)
+    return t.gettext("📅 <b>Your {procedure} is planned for {date}.</b>").format(**values)
+
+
+def _reminder_text(
+    content: ReminderContent, on: date, t: Translator, today: date, clinic: Clinic | None
+) -> str:
+    lines = [_title(content, on, t, today)]
+    reasons = relevant_reasons(content.reasons, today)
+    if reasons:
+        heading = (
+            t.gettext("Keep the other procedure clear:")
+            if content.kind is ReminderKind.BEFORE_PLANNED
+            else t.gettext("Why:")
+        )
+        lines += ["", heading]
+        lines += [f"• {capitalised(reason_sentence(reason, t))}." for reason in reasons]
+    lines += ["", provider_prompt(t)]
+    if clinic is not None:
+        lines += ["", *_clinic_lines(clinic, t)]
+    return "\n".join(lines)
+
+
+def _clinic_lines(clinic: Clinic, t: Translator) -> list[str]:
+    lines = [f"🏥 <b>{html.escape(clinic.name)}</b>"]
+    if clinic.contact:
+        lines.append(t.gettext("Contact: {contact}").format(contact=html.escape(clinic.contact)))
+    if clinic.booking_url and not _button_url(clinic.booking_url):
+        lines.append(t.gettext("Book: {url}").format(url=html.escape(clinic.booking_url)))
+    return lines
+
+
+def _button_url(url: str) -> bool:
+    # Telegram accepts only http(s) and tg links in a URL button.
+    return url.startswith(("https://", "http://", "tg://"))
+
+
+def _keyboard(
+    content: ReminderContent, outbox_id: int, t: Translator, clinic: Clinic | None
+) -> InlineKeyboardMarkup | None:
+    rows: list[list[InlineKeyboardButton]] = []
+    if content.kind in CHAIN_KINDS:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t.gettext("✅ Booked"),
+                    callback_data=callbacks.pack(callbacks.REMINDER, BOOKED, outbox_id),
+                ),
+                InlineKeyboardButton(
+                    t.gettext("⏰ Remind me in 3 days"),
+                    callback_data=callbacks.pack(callbacks.REMINDER, SNOOZE, outbox_id),
+                ),
+            ]
+        )
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t.gettext("🙅 Not for me"),
+                    callback_data=callbacks.pack(callbacks.REMINDER, NOT_FOR_ME, outbox_id),
+                )
+            ]
+        )
+    if clinic is not None and clinic.booking_url and _button_url(clinic.booking_url):
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t.gettext("📅 Book with {clinic}").format(clinic=clinic.name),
+                    url=clinic.booking_url,
+                )
+            ]
+        )
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _catch_up_text(payload: Mapping[str, Any], t: Translator) -> str:
+    items = payload.get("items")
+    if not isinstance(items, list) or not items:
+        raise RenderError("catch-up summary without items")
+    seen: set[str] = set()
+    lines = [t.gettext("📬 <b>While I was offline, these reminders came due:</b>")]
+    for item in items:
+        line = capitalised(_catch_up_line(item, t))
+        if line not in seen:
+            seen.add(line)
+            lines.append(f"• {line}")
+    lines += [
+        "",
+        t.gettext("/next shows where you stand today."),
+        "",
+        provider_prompt(t),
+    ]
+    return "\n".join(lines)
+
+
+def _catch_up_line(item: Any, t: Translator) -> str:
+    if not isinstance(item, Mapping):
+        raise RenderError("catch-up item is not an object")
+    key = parse_key(str(item.get("key", "")))
+    if key is None:
+        raise RenderError("catch-up item without a reminder key")
+    name = procedure_name(key.procedure, t)
+    values = {"procedure": name, "Procedure": capitalised(name), "date": t.long_date(key.on)}
+    if key.kind is ReminderKind.BEFORE_PLANNED:
+        return t.gettext("your planned {procedure} on {date}").format(**values)
+    if key.kind is ReminderKind.RETREATMENT_DUE:
+        return t.gettext("{Procedure} again: possible since {date}").format(**values)
+    return t.gettext("{Procedure}: possible since {date}").format(**values)
+
+
+# --- answers to the buttons -------------------------------------------------------------
+
+
+def gone(t: Translator) -> str:
+    """A button whose reminder is not (or no longer) the presser's."""
+    return t.gettext("This reminder is no longer available.")
+
+
+def snoozed(result: Snoozed, t: Translator) -> str:
+    """Remind me in 3 days: when."""
+    values = {"date": t.long_date(result.on)}
+    if result.created:
+        return t.gettext("⏰ OK, I'll remind you again on {date}.").format(**values)
+    return t.gettext("⏰ Already noted: I'll remind you again on {date}.").format(**values)
+
+
+def dismissed(result: Dismissed, t: Translator) -> str:
+    """Not for me: what stops, and how to come back."""
+    values = {"procedure": procedure_name(result.procedure, t), "date": t.long_date(result.on)}
+    return t.gettext(
+        "🙅 OK, no more reminders about {procedure} from {date}. If you plan it after all, "
+        "log it with /log and I'll plan around it."
+    ).format(**values)
+
+
+def ask_booked_date(procedure: Procedure, t: Translator) -> str:
+    """Booked: the question for the date."""
+    return t.gettext(
+        "📅 Great! On which date is your {procedure} booked? Type it, for example “15 Dec” "
+        "or “2026-12-15”. /cancel to stop."
+    ).format(procedure=procedure_name(procedure, t))
+
+
+def date_not_understood(t: Translator) -> str:
+    """A typed booking date that is not a date."""
+    return t.gettext("I couldn't read that as a date. Try “15 Dec” or “2026-12-15”, or /cancel.")
+
+
+def date_in_past(t: Translator) -> str:
+    """A booking date before today."""
+    return t.gettext(
+        "That date has passed. Which date is the appointment? If you already had it, "
+        "log it with /log. Or /cancel."
+    )
+
+
+def date_out_of_range(t: Translator) -> str:
+    """A booking date more than two years ahead."""
+    return t.gettext("That is more than two years ahead. Which date is the appointment?")
+
+
+def booked(result: Booked, t: Translator) -> str:
+    """The planned entry was saved (or already was), with any rule its date breaks."""
+    treatment = result.result.treatment
+    values = {
+        "procedure": procedure_name(treatment.procedure, t),
+        "date": t.long_date(treatment.on),
+    }
+    lines = [
+        t.gettext("✅ Saved: {procedure} planned for {date}.").format(**values)
+        if not result.result.already_logged
+        else t.gettext("✅ I already had {procedure} planned for {date}.").format(**values)
+    ]
+    for violation in result.violations:
+        lines.append("⚠️ " + _violation_sentence(violation, t))
+    before = [
+        planned
+        for planned in result.result.plan.add
+        if planned.kind is ReminderKind.BEFORE_PLANNED and planned.procedure is treatment.procedure
+    ]
+    if before:
+        lines.append(
+            t.gettext("I'll remind you on {date}.").format(date=t.long_date(before[0].local_date))
+        )
+    lines += ["", provider_prompt(t)]
+    return "\n".join(lines)
+
+
+def booking_cancelled(t: Translator) -> str:
+    """/cancel while the booking date was asked."""
+    return t.gettext("OK, nothing was saved.")
+
+
+def _violation_sentence(violation: Violation, t: Translator) -> str:
+    values = {
+        "procedure": procedure_name(violation.proposed.procedure, t),
+        "entry": procedure_name(violation.entry.procedure, t),
+        "entry_date": t.short_date(violation.entry.on),
+        "days": violation.days_required,
+        "apart": violation.days_apart,
+    }
+    return t.ngettext(
+        "That is {apart} days from your {entry} on {entry_date}; the guidance asks for at "
+        "least {days} day. Please check the date with your provider.",
+        "That is {apart} days from your {entry} on {entry_date}; the guidance asks for at "
+        "least {days} days. Please check the date with your provider.",
+        violation.days_required,
+    ).format(**values)

@@ -1,0 +1,178 @@
+"""What a patient can do with a reminder: Booked, Remind me in 3 days, Not for me.
+
+Every action starts from the outbox row the button was on, looked up scoped to the
+presser's own patient, so a forged or someone else's id behaves like one that does not
+exist. Each action is idempotent: pressing twice changes nothing the second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from bot.usecases.planning import local_today, replan
+from bot.usecases.reminder_payload import (
+    CHAIN_KINDS,
+    ReminderContent,
+    ReminderKey,
+    notice_type,
+    parse_key,
+    reminder_content,
+    snooze_payload,
+)
+from bot.usecases.treatments import LogResult, conflicts, log_treatment
+from rules import Procedure, ReminderKind, Violation
+from rules.reminders import local_instant, shift_out_of_quiet, zone_for
+from storage.database import Database
+from storage.records import NewMessage, OutboxKind, OutboxMessage, Patient
+
+SNOOZE_DAYS = 3
+
+
+class ReminderNotFoundError(LookupError):
+    """No such reminder for this patient (someone else's, forged, or deleted)."""
+
+
+class NotActionableError(ValueError):
+    """The reminder has no such action (a reminder before a planned procedure only informs)."""
+
+
+class BookedDateInPastError(ValueError):
+    """A booking date before today."""
+
+
+@dataclass(frozen=True)
+class ReminderOnScreen:
+    """The reminder a button was on: the row, what it says, and the chain it belongs to."""
+
+    message: OutboxMessage
+    key: str
+    payload: dict[str, Any]
+    content: ReminderContent
+
+    @property
+    def chain(self) -> ReminderKey | None:
+        """The reminder's parsed key when it belongs to a chain (Booked / Not for me)."""
+        parsed = parse_key(self.key)
+        return parsed if parsed is not None and parsed.kind in CHAIN_KINDS else None
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    """When the reminder comes again (the patient's local date), and whether this press set it."""
+
+    on: date
+    created: bool
+
+
+@dataclass(frozen=True)
+class Dismissed:
+    """The chain that was stopped, and whether it already was."""
+
+    procedure: Procedure
+    on: date
+    already: bool
+
+
+@dataclass(frozen=True)
+class Booked:
+    """The planned entry that was logged, and the rules its date breaks (if any)."""
+
+    result: LogResult
+    violations: tuple[Violation, ...]
+
+
+async def reminder_for(database: Database, patient: Patient, outbox_id: int) -> ReminderOnScreen:
+    """The patient's reminder (or reminder notice) with this outbox id."""
+    async with database.unit_of_work(read_only=True) as uow:
+        message = await uow.outbox.get(patient.id, outbox_id)
+    if message is None:
+        raise ReminderNotFoundError(outbox_id)
+    if message.kind is OutboxKind.REMINDER:
+        key, payload = message.dedupe_key, dict(message.payload)
+    elif message.kind is OutboxKind.NOTICE and notice_type(message.payload) == "snooze":
+        key, payload = str(message.payload.get("key", "")), dict(message.payload["reminder"])
+    else:
+        raise ReminderNotFoundError(outbox_id)
+    try:
+        content = reminder_content(payload)
+    except (KeyError, TypeError, ValueError):
+        raise ReminderNotFoundError(outbox_id) from None
+    return ReminderOnScreen(message=message, key=key, payload=payload, content=content)
+
+
+def snooze_due(patient: Patient, now: datetime) -> tuple[date, datetime]:
+    """Three days from the patient's today, at their reminder hour, outside quiet hours."""
+    local = local_today(patient, now) + timedelta(days=SNOOZE_DAYS)
+    day, wall = shift_out_of_quiet(
+        local, time(patient.reminder_hour), patient.quiet_start, patient.quiet_end
+    )
+    return local, local_instant(day, wall, zone_for(patient.timezone))
+
+
+async def snooze(database: Database, patient: Patient, outbox_id: int, now: datetime) -> Snoozed:
+    """Remind again in three days: one notice per pressed message, however often pressed."""
+    shown = await reminder_for(database, patient, outbox_id)
+    if shown.chain is None:
+        raise NotActionableError(outbox_id)
+    on, due_at = snooze_due(patient, now)
+    key = f"snooze:{outbox_id}"
+    async with database.unit_of_work() as uow:
+        added = await uow.outbox.add(
+            NewMessage(
+                kind=OutboxKind.NOTICE,
+                patient_id=patient.id,
+                chat_id=patient.chat_id,
+                due_at=due_at,
+                dedupe_key=key,
+                payload=snooze_payload(shown.key, shown.payload),
+            ),
+            now=now,
+        )
+        if added is None:
+            existing = [
+                m
+                for m in await uow.outbox.pending_for_patient(patient.id, kind=OutboxKind.NOTICE)
+                if m.dedupe_key == key
+            ]
+            if existing:
+                on = existing[0].due_at.astimezone(zone_for(patient.timezone)).date()
+        await uow.commit()
+    return Snoozed(on=on, created=added is not None)
+
+
+async def dismiss(database: Database, patient: Patient, outbox_id: int, now: datetime) -> Dismissed:
+    """Not for me: stop this chain's pending reminders, and keep them out of every re-plan."""
+    shown = await reminder_for(database, patient, outbox_id)
+    chain = shown.chain
+    if chain is None:
+        raise NotActionableError(outbox_id)
+    day = f"{chain.on.year:04d}{chain.on.month:02d}{chain.on.day:02d}"
+    async with database.unit_of_work() as uow:
+        added = await uow.dismissals.add(patient.id, chain.procedure, chain.on, now=now)
+        # Also rows already due: re-planning leaves those to the dispatcher.
+        await uow.outbox.cancel(
+            patient.id, [f"{kind.value}:{chain.procedure.value}:{day}" for kind in CHAIN_KINDS]
+        )
+        await replan(uow, patient.id, now)
+        await uow.commit()
+    return Dismissed(procedure=chain.procedure, on=chain.on, already=not added)
+
+
+async def book(
+    database: Database, patient: Patient, procedure: Procedure, on: date, now: datetime
+) -> Booked:
+    """Log a booked (planned) procedure; the date must not be in the past."""
+    if on < local_today(patient, now):
+        raise BookedDateInPastError(on.isoformat())
+    violations = await conflicts(database, patient, procedure, on)
+    result = await log_treatment(database, patient, procedure, on, now)
+    return Booked(result=result, violations=tuple(violations))
+
+
+def bookable(shown: ReminderOnScreen) -> Procedure:
+    """The procedure a reminder invites to book; NotActionableError before a planned one."""
+    if shown.chain is None or shown.content.kind is ReminderKind.BEFORE_PLANNED:
+        raise NotActionableError(shown.message.id)
+    return shown.content.procedure
