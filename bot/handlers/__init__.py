@@ -7,7 +7,20 @@ come before the free-text reader, and the catch-all for unknown input comes last
 from __future__ import annotations
 
 from bot.context import BotApp
-from bot.handlers import errors, flow, free_text, history, log, next_dates, start
+from bot.handlers import (
+    errors,
+    fallback,
+    flow,
+    free_text,
+    help,
+    history,
+    log,
+    membership,
+    next_dates,
+    privacy,
+    settings,
+    start,
+)
 
 # Add a module here in its place:
 #   errors, start, [membership], [log], [history], [next_dates], [settings], [privacy],
@@ -15,11 +28,16 @@ from bot.handlers import errors, flow, free_text, history, log, next_dates, star
 HANDLER_MODULES = (
     errors,
     start,
+    membership,
     flow,  # group -1: a command or button press ends a flow's wait for typed text
     log,
     history,
     next_dates,
+    settings,
+    privacy,
+    help,
     free_text,  # after every conversation: a flow waiting for text gets it first
+    fallback,  # last: it answers whatever nothing else took
 )
 
 
