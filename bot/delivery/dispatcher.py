@@ -32,7 +32,7 @@ from telegram import Bot
 from bot.clock import Clock
 from bot.delivery.downtime import LATE_AFTER, DowntimeReport, apply_downtime_policy
 from bot.delivery.rate_limit import SendRateLimiter
-from bot.delivery.rendering import Rendered, Renderer, RenderError, render_prepared_text
+from bot.delivery.rendering import Rendered, Renderer, RenderError
 from bot.delivery.sender import (
     Delivered,
     DeliveryObserver,
@@ -45,6 +45,7 @@ from bot.delivery.sender import (
     Sender,
     outcome_label,
 )
+from bot.render.broadcasts import render_broadcast_message
 from bot.render.reminders import render_notice, render_reminder
 from bot.usecases.patients import mark_blocked
 from storage.database import Database
@@ -57,11 +58,11 @@ _RECORD_TRIES = 3
 
 
 def default_renderers() -> dict[OutboxKind, Renderer]:
-    """Reminders and notices rendered here; broadcasts carry their final text (`text`)."""
+    """Reminders and notices rendered here; broadcasts in `bot.render.broadcasts`."""
     return {
         OutboxKind.REMINDER: render_reminder,
         OutboxKind.NOTICE: render_notice,
-        OutboxKind.BROADCAST: render_prepared_text,
+        OutboxKind.BROADCAST: render_broadcast_message,
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.context import BotApp
 from bot.handlers import (
+    clinic_join,
     errors,
     fallback,
     flow,
@@ -19,6 +20,7 @@ from bot.handlers import (
     next_dates,
     privacy,
     settings,
+    staff,
     start,
 )
 
@@ -35,6 +37,8 @@ HANDLER_MODULES = (
     next_dates,
     settings,
     privacy,
+    clinic_join,  # also group -2: a staff invite is answered before onboarding asks consent
+    staff,
     help,
     free_text,  # after every conversation: a flow waiting for text gets it first
     fallback,  # last: it answers whatever nothing else took

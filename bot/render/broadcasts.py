@@ -10,10 +10,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
+from bot.delivery.rendering import Rendered, RenderError
 from bot.i18n import SUPPORTED_LANGUAGES, Translator, normalise_language, translator
 from bot.render.words import provider_prompt
+from storage.recipients import Recipient
+from storage.records import OutboxMessage
 
 # Telegram's limit for a message's visible text, in UTF-16 code units.
 MAX_MESSAGE_LENGTH = 4096
@@ -55,12 +59,13 @@ def longest_length(body: str, clinic_name: str) -> int:
     )
 
 
-def broadcast_payload(body: str, clinic_name: str, language: str) -> dict[str, Any]:
+def broadcast_payload(body: str, clinic_id: int, clinic_name: str, language: str) -> dict[str, Any]:
     """The outbox payload of one broadcast: body, clinic, and the previewed message."""
     language = normalise_language(language)
     return {
         "format": PAYLOAD_FORMAT,
         "body": body,
+        "clinic_id": clinic_id,
         "clinic": clinic_name,
         "language": language,
         "html": compose(body, clinic_name, translator(language)),
@@ -73,3 +78,22 @@ def render_broadcast(payload: Mapping[str, Any], language: str | None) -> str:
     if wanted == payload.get("language") and isinstance(payload.get("html"), str):
         return str(payload["html"])
     return compose(str(payload["body"]), str(payload["clinic"]), translator(wanted))
+
+
+def render_broadcast_message(
+    message: OutboxMessage, recipient: Recipient, now: datetime
+) -> Rendered:
+    """The dispatcher's renderer for broadcast rows (see `bot.delivery.rendering`).
+
+    A member who left the clinic or turned clinic messages off after the broadcast was
+    queued is not written to: the row fails with that reason.
+    """
+    payload = message.payload
+    if payload.get("format") != PAYLOAD_FORMAT or not isinstance(payload.get("body"), str):
+        raise RenderError("not a broadcast payload")
+    clinic = recipient.clinic
+    if clinic is None or clinic.id != payload.get("clinic_id"):
+        raise RenderError("the patient is no longer a member of the clinic")
+    if recipient.patient.broadcasts_opt_out:
+        raise RenderError("the patient turned clinic messages off")
+    return Rendered(text=render_broadcast(payload, recipient.patient.language))

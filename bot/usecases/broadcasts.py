@@ -191,7 +191,7 @@ async def confirm_broadcast(
             clinic_id,
             broadcast_id,
             recipients=[(m.patient_id, m.chat_id) for m in reach.recipients],
-            payload=broadcast_payload(broadcast.text, clinic.name, language),
+            payload=broadcast_payload(broadcast.text, clinic.id, clinic.name, language),
             due_at=now,
             now=now,
             blocked=reach.blocked,

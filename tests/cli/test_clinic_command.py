@@ -1,0 +1,158 @@
+"""`interval-bot clinic`: links from getMe (an in-test sandbox), the database, bad input."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli.main import main
+from sandbox import Sandbox
+from storage.database import Database
+
+USERNAME = "aurora_test_bot"
+LINK = re.compile(r"https://t\.me/aurora_test_bot\?start=([A-Za-z0-9_-]+)")
+
+
+@pytest.fixture
+async def bot_api(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AsyncIterator[str]:
+    """A sandbox answering getMe, and the environment the CLI reads; yields the database URL."""
+    async with Sandbox(token="123456:TEST", bot_username=USERNAME) as sandbox:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'interval.db'}"
+        for name in list(os.environ):
+            if name.startswith(("TELEGRAM_", "DATABASE_")):
+                monkeypatch.delenv(name)
+        monkeypatch.setenv("TELEGRAM_BOT_TOKEN", sandbox.token)
+        monkeypatch.setenv("TELEGRAM_BASE_URL", sandbox.base_url)
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.chdir(tmp_path)  # no .env here
+        yield url
+
+
+async def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run `interval-bot ARGS` in a thread (it runs its own event loop); code, out, err."""
+
+    def run() -> int:
+        try:
+            return main(list(args))
+        except SystemExit as exit_:  # argparse's one-line errors
+            return int(exit_.code or 0)
+
+    code = await asyncio.to_thread(run)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+async def test_create_prints_the_id_the_join_link_and_a_staff_invite_link(
+    bot_api: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = await cli(
+        capsys, "clinic", "create", "Clínica Aurora", "--timezone", "Europe/Madrid",
+        "--contact", "+34 600 000 000", "--booking-url", "https://aurora.example/book",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "clinic 1: Clínica Aurora"
+    join, invite = LINK.findall(out)
+    assert lines[1] == f"patient join link: https://t.me/{USERNAME}?start={join}"
+    assert lines[2].startswith(f"staff invite link: https://t.me/{USERNAME}?start={invite}")
+    assert join.startswith("j_")
+    assert invite.startswith("s_")
+    assert max(len(join), len(invite)) <= 64
+    database = Database(bot_api)
+    try:
+        async with database.unit_of_work() as uow:
+            clinic = await uow.clinics.get_by_join_code(join[2:])
+            staff_invite = await uow.clinics.get_invite(invite[2:])
+            audit = await uow.audit.for_clinic(1)
+    finally:
+        await database.dispose()
+    assert clinic is not None
+    assert (clinic.timezone, clinic.contact) == ("Europe/Madrid", "+34 600 000 000")
+    assert staff_invite is not None
+    assert staff_invite.expires_at - staff_invite.created_at == timedelta(days=7)
+    assert {entry.action for entry in audit} == {"clinic.created", "staff.invite_created"}
+
+
+async def test_list_show_invite_and_set(bot_api: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (await cli(capsys, "clinic", "list"))[1].startswith("no clinics yet")
+    await cli(capsys, "clinic", "create", "Bright Skin")
+    await cli(capsys, "clinic", "create", "Aurora")
+    code, out, _ = await cli(capsys, "clinic", "list")
+    assert code == 0
+    assert [line.split("\t")[1] for line in out.splitlines()] == ["Aurora", "Bright Skin"]
+    assert "members 0" in out
+
+    code, out, _ = await cli(capsys, "clinic", "invite", "Aurora")
+    assert code == 0
+    (invite,) = LINK.findall(out)
+    assert invite.startswith("s_")
+    assert "single use, expires" in out
+
+    code, out, _ = await cli(
+        capsys, "clinic", "set", "Aurora", "--contact", "hola@aurora.example",
+        "--booking-url", "https://aurora.example",
+    )  # fmt: skip
+    assert code == 0
+    assert "contact hola@aurora.example" in out
+
+    code, out, _ = await cli(capsys, "clinic", "show", "Aurora")
+    assert code == 0
+    assert "contact: hola@aurora.example" in out
+    assert "booking link: https://aurora.example" in out
+    assert "patients: 0 (active 0, paused 0, blocked 0)" in out
+    assert "staff: 0" in out
+    assert "upcoming reminders: 0" in out
+    (join,) = LINK.findall(out)
+    assert join.startswith("j_")
+
+    code, out, _ = await cli(capsys, "clinic", "set", "Aurora", "--contact", "")
+    assert "contact -" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["clinic", "create", "  "], "a clinic name has 1 to 200 characters"),
+        (["clinic", "create", "X", "--timezone", "Mars/Olympus"], "is not a time zone"),
+        (["clinic", "create", "X", "--booking-url", "aurora.example"], "is not an http(s) URL"),
+        (["clinic", "show", "Nowhere"], "no clinic named 'Nowhere'"),
+        (["clinic", "invite", "Nowhere"], "no clinic named 'Nowhere'"),
+        (["clinic", "set", "Nowhere", "--contact", "x"], "no clinic named 'Nowhere'"),
+        (["clinic", "set", "Nowhere"], "nothing to change"),
+        (["clinic", "frobnicate"], "invalid choice"),
+    ],
+)
+async def test_bad_input_is_one_line_and_exit_2(
+    bot_api: str, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, out, err = await cli(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert message in err
+
+
+async def test_a_taken_name_is_refused_with_one_line(
+    bot_api: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await cli(capsys, "clinic", "create", "Aurora")
+    code, out, err = await cli(capsys, "clinic", "create", "Aurora")
+    assert (code, out) == (2, "")
+    assert err.strip() == "interval-bot clinic: a clinic named 'Aurora' already exists"
+
+
+async def test_an_unreachable_bot_api_is_one_line_and_creates_nothing(
+    bot_api: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")
+    code, out, err = await cli(capsys, "clinic", "create", "Aurora")
+    assert (code, out) == (1, "")
+    assert len(err.strip().splitlines()) == 1
+    assert "cannot ask the Bot API" in err
+    monkeypatch.undo()
