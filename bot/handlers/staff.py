@@ -118,3 +118,4 @@ def register(application: BotApp) -> None:
         )
     )
     staff_broadcast.register_progress(application)
+    staff_guidance.register_resume(application)

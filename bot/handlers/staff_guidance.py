@@ -20,7 +20,7 @@ from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
 from bot import callbacks
-from bot.context import AppContext
+from bot.context import AppContext, BotApp
 from bot.handlers import staff_access as staff
 from bot.handlers.common import reply
 from bot.handlers.flow import ask_for_text, stop_asking
@@ -34,6 +34,8 @@ from bot.usecases.guidance import (
     change_rule,
     guidance_view,
     parse_rule_value,
+    replan_after_change,
+    resume_replans,
 )
 from rules import Procedure
 from rules.guidance import MAX_DAYS
@@ -43,6 +45,8 @@ logger = logging.getLogger(__name__)
 DAYS, REASON = 20, 21
 DAYS_STEP, REASON_STEP = "guidance:days", "guidance:reason"
 DRAFT = "guidance"
+RESUME_JOB = "guidance-resume-replans"
+RESUME_AFTER = 5.0  # seconds after start: post_init has opened the database by then
 
 
 def _draft(context: AppContext) -> dict[str, Any] | None:
@@ -305,33 +309,58 @@ async def _apply(update: Update, context: AppContext, clinic_part: str, version_
         await reply(update, t.gettext("That is already the rule: nothing was changed."))
         return ConversationHandler.END
     change = done.change
-    logger.info(
-        "clinic %s guidance version %s: re-planned %s members",
-        clinic_id,
-        change.version,
-        done.replanned,
-    )
     await reply(
         update,
-        t.gettext(
+        t.ngettext(
             "✅ Guidance version {version} is in force: {rule} is now {new}.\n"
-            "Re-planned {replanned} members; reminders moved for {moved}.\n\n"
-            "Tell your patients with a broadcast?"
+            "Re-planning the reminders of {count} member…",
+            "✅ Guidance version {version} is in force: {rule} is now {new}.\n"
+            "Re-planning the reminders of {count} members…",
+            done.members,
         ).format(
             version=change.version,
             rule=rule_name(change.after, change.then, t),
             new=_value_text(draft, t),
-            replanned=done.replanned,
-            moved=done.moved,
+            count=done.members,
         ),
+    )
+    # Thousands of members take a while: the re-plan runs beside the bot's other updates.
+    chat = update.effective_chat
+    assert chat is not None
+    context.application.create_task(
+        _replan_and_report(context, clinic_id, user.id, change.version, chat.id, t),
+        update=update,
+        name=f"guidance-replan:{clinic_id}:{change.version}",
+    )
+    return ConversationHandler.END
+
+
+async def _replan_and_report(
+    context: AppContext, clinic_id: int, actor: int, version: int, chat_id: int, t: Translator
+) -> None:
+    services = context.services
+    done = await replan_after_change(
+        services.database, clinic_id, actor, version, services.clock.now()
+    )
+    logger.info(
+        "clinic %s guidance version %s: re-planned %s members (%s moved)",
+        clinic_id,
+        version,
+        done.members,
+        done.moved,
+    )
+    await context.bot.send_message(
+        chat_id,
+        t.gettext(
+            "Re-planned {replanned} members; reminders moved for {moved}.\n\n"
+            "Tell your patients with a broadcast?"
+        ).format(replanned=done.members, moved=done.moved),
         reply_markup=InlineKeyboardMarkup(
             [
                 [
                     InlineKeyboardButton(
                         t.gettext("📣 Broadcast a notice"),
-                        callback_data=callbacks.pack(
-                            callbacks.BROADCAST, "n", clinic_id, change.version
-                        ),
+                        callback_data=callbacks.pack(callbacks.BROADCAST, "n", clinic_id, version),
                     ),
                     InlineKeyboardButton(
                         t.gettext("No, thanks"),
@@ -341,4 +370,21 @@ async def _apply(update: Update, context: AppContext, clinic_part: str, version_
             ]
         ),
     )
-    return ConversationHandler.END
+
+
+async def _resume_replans(context: AppContext) -> None:
+    """At start: finish re-plans that a stopped process left half done."""
+    if not context.bot_data.is_ready:
+        return
+    services = context.services
+    for done in await resume_replans(services.database, services.clock.now()):
+        logger.info(
+            "clinic guidance version %s: resumed re-plan of %s members", done.version, done.members
+        )
+
+
+def register_resume(application: BotApp) -> None:
+    """One job shortly after start (when the services are ready) resumes unfinished re-plans."""
+    if application.job_queue is None:  # pragma: no cover - built with a JobQueue
+        raise RuntimeError("the application needs a JobQueue")
+    application.job_queue.run_once(_resume_replans, when=RESUME_AFTER, name=RESUME_JOB)

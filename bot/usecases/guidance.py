@@ -2,8 +2,11 @@
 
 A change is versioned by storage (who, when, old -> new, why). The change commits first;
 then every active member's reminders are re-planned in batches of their own transactions,
-so a clinic with thousands of patients never holds the database's write lock for long.
-Re-planning is a diff: members whose plan does not change keep their rows untouched.
+so a clinic with thousands of patients never holds the database's write lock for long (a
+re-plan costs a few milliseconds per member). Re-planning is a diff: members whose plan does
+not change keep their rows untouched, so running it twice is harmless. The audit entry
+`guidance.replanned` marks a version as fully re-planned; a process that died half-way
+leaves it missing, and `resume_replans` (run at start) finishes the job.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from rules.guidance import MAX_DAYS
 from storage.database import Database
 from storage.records import ActorKind, Clinic, GuidanceChange, PatientState
 
-REPLAN_BATCH = 200
+REPLAN_BATCH = 100
 MAX_REASON_LENGTH = 300
+CHANGED, REPLANNED = "guidance.changed", "guidance.replanned"
 
 
 @dataclass(frozen=True)
@@ -117,12 +121,11 @@ ChangeKind = Literal["changed", "unchanged", "out_of_date", "not_allowed"]
 
 @dataclass(frozen=True)
 class RuleChange:
-    """What applying a change did, and how many members were re-planned afterwards."""
+    """What applying a change did; `members` will be re-planned (`replan_after_change`)."""
 
     kind: ChangeKind
     change: GuidanceChange | None = None
-    replanned: int = 0
-    moved: int = 0
+    members: int = 0
 
 
 async def change_rule(
@@ -137,7 +140,7 @@ async def change_rule(
     expected_version: int,
     now: datetime,
 ) -> RuleChange:
-    """Change one rule for the clinic, versioned, then re-plan every active member.
+    """Change one rule for the clinic, versioned; re-planning follows separately.
 
     `expected_version` is the version the staff member looked at: if someone changed the
     guidance since, nothing happens ("out of date") rather than overwriting blindly.
@@ -166,7 +169,7 @@ async def change_rule(
                 clinic_id, after, then, days, changed_by=telegram_user_id, reason=reason, now=now
             )
         await uow.audit.record(
-            "guidance.changed",
+            CHANGED,
             at=now,
             actor_kind=ActorKind.STAFF,
             actor_id=telegram_user_id,
@@ -181,19 +184,63 @@ async def change_rule(
                 "new_default": change.new_default,
             },
         )
+        members = await uow.clinics.members(clinic_id, states=(PatientState.ACTIVE,))
         await uow.commit()
-    replanned, moved = await replan_clinic(database, clinic_id, now)
+    return RuleChange("changed", change, len(members))
+
+
+@dataclass(frozen=True)
+class Replanned:
+    """How a re-plan after a change went."""
+
+    version: int
+    members: int
+    moved: int
+
+
+async def replan_after_change(
+    database: Database, clinic_id: int, actor: int | None, version: int, now: datetime
+) -> Replanned:
+    """Re-plan every active member for the clinic's guidance, then record it as done."""
+    members, moved = await replan_clinic(database, clinic_id, now)
     async with database.unit_of_work() as uow:
         await uow.audit.record(
-            "guidance.replanned",
+            REPLANNED,
             at=now,
-            actor_kind=ActorKind.STAFF,
-            actor_id=telegram_user_id,
+            actor_kind=ActorKind.STAFF if actor is not None else ActorKind.SYSTEM,
+            actor_id=actor,
             clinic_id=clinic_id,
-            details={"version": change.version, "members": replanned, "changed": moved},
+            details={"version": version, "members": members, "changed": moved},
         )
         await uow.commit()
-    return RuleChange("changed", change, replanned, moved)
+    return Replanned(version, members, moved)
+
+
+async def unfinished_replans(database: Database) -> list[tuple[int, int]]:
+    """(clinic id, version) of clinics whose latest change was never fully re-planned."""
+    unfinished = []
+    async with database.unit_of_work() as uow:
+        for clinic in await uow.clinics.list_all():
+            if clinic.guidance_version == 0:
+                continue
+            # Newest first: the re-plan's entry, if any, comes before its change's.
+            for entry in await uow.audit.for_clinic(clinic.id, limit=1000):
+                if entry.details.get("version") != clinic.guidance_version:
+                    continue
+                if entry.action == REPLANNED:
+                    break
+                if entry.action == CHANGED:
+                    unfinished.append((clinic.id, clinic.guidance_version))
+                    break
+    return unfinished
+
+
+async def resume_replans(database: Database, now: datetime) -> list[Replanned]:
+    """Finish re-plans a stopped process left half done (a diff: safe to repeat)."""
+    return [
+        await replan_after_change(database, clinic_id, None, version, now)
+        for clinic_id, version in await unfinished_replans(database)
+    ]
 
 
 async def replan_clinic(

@@ -8,11 +8,12 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.context import BotApp
+from bot.usecases.guidance import resume_replans, unfinished_replans
 from rules import Procedure
 from sandbox import Sandbox
 from sandbox.users import SandboxUser
 from storage.database import Database
-from storage.records import OutboxKind
+from storage.records import ActorKind, OutboxKind
 from tests.conversations.clinic_world import World, build_world
 from tests.conversations.helpers import button_data, log_directly, patient_of
 from tests.conversations.staff_steps import choose_audience, confirm
@@ -53,7 +54,9 @@ async def _change_rule(staff: SandboxUser, rule: str, value: str, reason: str) -
     await staff.send(reason)
     summary = await staff.next_message()
     await staff.press(summary, "✅ Apply")
-    return (await staff.next_message()).text or ""
+    in_force = await staff.next_message()
+    replanned = await staff.next_message()  # when every member has been re-planned
+    return f"{in_force.text}\n{replanned.text}"
 
 
 async def test_guidance_shows_the_clinics_rules_beside_the_defaults(world: World) -> None:
@@ -77,6 +80,7 @@ async def test_a_guidance_change_moves_next_dates_and_reminders_of_affected_memb
 
     done = await _change_rule(world.ana, "Botox → microneedling", "21", "New consensus paper")
     assert "Guidance version 1 is in force" in done
+    assert "Re-planning the reminders of 3 members…" in done
     assert "Re-planned 3 members; reminders moved for 3." in done
 
     assert "Fri, 11 Dec 2026" in await _next_text(a_member)
@@ -132,6 +136,7 @@ async def test_bad_values_are_asked_again_and_a_replayed_apply_does_nothing(
     apply = button_data(summary, "✅ Apply")
     await ana.press(summary, "✅ Apply")
     await ana.next_message()
+    await ana.next_message()
     await ana.press_data(summary, apply)
     assert "out of date" in ((await ana.next_message()).text or "")
     async with bot_database.unit_of_work() as uow:
@@ -180,3 +185,33 @@ async def test_stats_show_members_reminders_and_the_last_broadcasts(
     assert "Staff: 2" in text
     assert "None yet" in text
     assert "Upcoming reminders: 0" not in text
+
+
+async def test_a_replan_cut_short_by_a_stop_is_finished_at_the_next_start(
+    world: World, bot_database: Database, clock: FakeClock
+) -> None:
+    async with bot_database.unit_of_work() as uow:
+        # A change committed by a process that died before re-planning anyone.
+        await uow.guidance.set_override(
+            world.a.id,
+            Procedure.BOTOX,
+            Procedure.MICRONEEDLING,
+            21,
+            changed_by=world.ana.id,
+            reason="x",
+            now=clock.now(),
+        )
+        await uow.audit.record(
+            "guidance.changed",
+            at=clock.now(),
+            actor_kind=ActorKind.STAFF,
+            clinic_id=world.a.id,
+            details={"version": 1},
+        )
+        await uow.commit()
+    assert await unfinished_replans(bot_database) == [(world.a.id, 1)]
+    (done,) = await resume_replans(bot_database, clock.now())
+    assert (done.version, done.members, done.moved) == (1, 3, 3)
+    assert await unfinished_replans(bot_database) == []
+    keys = {key for key, _ in await _reminders(bot_database, world.a_patients[0])}
+    assert "may_book:microneedling:20261211" in keys
