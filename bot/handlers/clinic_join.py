@@ -192,6 +192,12 @@ async def _redeem(update: Update, context: AppContext, code: str) -> None:
     services = context.services
     outcome = await redeem_invite(services.database, code, user.id, services.clock.now())
     if outcome.kind in ("accepted", "already") and outcome.clinic is not None:
+        try:
+            # The menu first, so that it is there when the welcome arrives.
+            await publish_staff_commands(context.bot, chat.id, t.language)
+        except TelegramError:
+            # The commands still work when typed; the menu is a convenience.
+            logger.exception("could not set the staff command menu")
         name = f"<b>{html.escape(outcome.clinic.name)}</b>"
         head = (
             t.gettext("✅ You are now staff of {clinic}.")
@@ -208,11 +214,6 @@ async def _redeem(update: Update, context: AppContext, code: str) -> None:
                 "/stats — your numbers"
             ),
         )
-        try:
-            await publish_staff_commands(context.bot, chat.id, t.language)
-        except TelegramError:
-            # The commands still work when typed; the menu is a convenience.
-            logger.exception("could not set the staff command menu")
         return
     texts = {
         "used": t.gettext("This staff invite has already been used. Please ask for a new one."),

@@ -209,3 +209,42 @@ async def test_the_switch_question_buttons_fit_in_callback_data(
     question = await join(pia, bright)
     data = button_data(question, question.buttons[0][0].text)
     assert len(data.encode()) <= 64
+
+
+async def test_staff_of_two_clinics_choose_the_clinic_first(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    aurora, first = await make_clinic(bot_database, "Clínica Aurora", clock.now())
+    bright, second = await make_clinic(bot_database, "Bright Skin", clock.now())
+    sara = sandbox.user(501)
+    await become_staff(sara, first)
+    await become_staff(sara, second)
+    for command, expected in (
+        ("/stats", "📊 Clínica Aurora"),
+        ("/guidance", "Spacing guidance of Clínica Aurora"),
+        ("/broadcast", "patients of Clínica Aurora"),
+    ):
+        await sara.send(command)
+        question = await sara.next_message()
+        assert question.text == "Which clinic?"
+        assert question.button_texts == ["Bright Skin", "Clínica Aurora"]
+        await sara.press(question, "Clínica Aurora")
+        assert expected in ((await sara.next_message()).text or ""), command
+    await sara.send("/cancel")
+    assert "Nothing was sent or changed" in ((await sara.next_message()).text or "")
+    assert bright.id != aurora.id
+
+
+async def test_a_spanish_speaking_staff_member_reads_the_staff_screens_in_spanish(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    _, invite = await make_clinic(bot_database, "Clínica Aurora", clock.now())
+    lola = sandbox.user(501, language_code="es")
+    answer = await become_staff(lola, invite)
+    assert "Ahora formas parte del equipo de Clínica Aurora" in (answer.text or "")
+    menu = sandbox.commands(BotCommandScopeChat(501))
+    assert menu[0].description == "Escribe a los pacientes de tu clínica"
+    await lola.send("/guidance")
+    assert "Pautas de espaciado de Clínica Aurora" in ((await lola.next_message()).text or "")
+    await lola.send("/stats")
+    assert "Miembros: 0" in ((await lola.next_message()).text or "")
