@@ -11,13 +11,12 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    filters,
 )
 
 from bot import callbacks
 from bot.context import AppContext, BotApp
 from bot.handlers.common import language_of, reply
+from bot.handlers.flow import TextStep, ask_for_text, stop_asking
 from bot.i18n import Translator, normalise_language
 from bot.parsing.timezones import resolve_timezone
 from bot.render.words import provider_prompt
@@ -25,6 +24,7 @@ from bot.usecases import patients
 from bot.usecases.settings import change_settings
 
 CONSENT, TIMEZONE = range(2)
+ZONE_STEP = "start:zone"
 
 COMMON_ZONES = (
     "Europe/London",
@@ -141,6 +141,7 @@ async def on_consent(update: Update, context: AppContext) -> int:
         timezone=services.settings.default_timezone,
         now=services.clock.now(),
     )
+    ask_for_text(context, ZONE_STEP)
     await reply(
         update,
         t.gettext(
@@ -189,6 +190,7 @@ async def _set_zone(update: Update, context: AppContext, zone: str | None) -> in
             reply_markup=timezone_keyboard(services.settings.default_timezone),
         )
         return TIMEZONE
+    stop_asking(context, ZONE_STEP)
     await change_settings(services.database, patient.id, services.clock.now(), timezone=zone)
     await reply(
         update,
@@ -242,7 +244,7 @@ def register(application: BotApp) -> None:
                     CallbackQueryHandler(
                         on_timezone_button, pattern=callbacks.pattern(callbacks.TIMEZONE)
                     ),
-                    MessageHandler(filters.TEXT & ~filters.COMMAND, on_timezone_text),
+                    TextStep(application, ZONE_STEP, on_timezone_text),
                 ],
             },
             fallbacks=[CommandHandler("cancel", on_cancel), CommandHandler("start", on_start)],
