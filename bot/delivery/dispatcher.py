@@ -26,11 +26,12 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from telegram import Bot
 
 from bot.clock import Clock
-from bot.delivery.downtime import LATE_AFTER, DowntimeReport, apply_downtime_policy
+from bot.delivery.downtime import LATE_AFTER, DowntimeReport, apply_downtime_policy, triage
 from bot.delivery.rate_limit import SendRateLimiter
 from bot.delivery.rendering import Rendered, Renderer, RenderError
 from bot.delivery.sender import (
@@ -162,6 +163,11 @@ class Dispatcher:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        # A drain started by a caller (not the loop) records its sends before we release.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._drain_lock.acquire()
+                self._drain_lock.release()
         async with self._database.unit_of_work() as uow:
             released = await uow.outbox.release(self.worker_id)
             await uow.commit()
@@ -199,9 +205,11 @@ class Dispatcher:
             return 0
         async with self._database.unit_of_work(read_only=True) as uow:
             recipients = await uow.recipients.for_patients({m.patient_id for m in batch})
-        outcomes: dict[int, Outcome] = {}
+        outcomes: dict[int, Outcome] = self._overtaken(batch, recipients, now)
         sends: list[asyncio.Task[Outcome]] = []
         for message in batch:
+            if message.id in outcomes:
+                continue
             prepared = self._prepare(message, recipients.get(message.patient_id), now)
             if isinstance(prepared, Rendered):
                 sends.append(asyncio.create_task(self._send(message, prepared)))
@@ -231,6 +239,22 @@ class Dispatcher:
                 logger.exception("dispatching failed (worker %s)", self.worker_id)
 
     # --- one batch ------------------------------------------------------------------------
+
+    def _overtaken(
+        self,
+        batch: Sequence[OutboxMessage],
+        recipients: Mapping[int, Recipient],
+        now: datetime,
+    ) -> dict[int, Outcome]:
+        """The downtime policy's "overtaken" rule within one batch (a stalled process, a
+        suspended machine): a heads-up claimed together with its own may-book is dropped."""
+        today = {
+            pid: now.astimezone(ZoneInfo(r.patient.timezone)).date()
+            for pid, r in recipients.items()
+        }
+        # Lateness is the start-up policy's business; here only what overtakes is dropped.
+        decision = triage(batch, now, today=today, late_after=None)
+        return {message_id: NotSent(why, drop=True) for message_id, why in decision.drop.items()}
 
     def _prepare(
         self, message: OutboxMessage, recipient: Recipient | None, now: datetime

@@ -73,9 +73,11 @@ def triage(
     now: datetime,
     *,
     today: Mapping[int, date],
-    late_after: timedelta = LATE_AFTER,
+    late_after: timedelta | None = LATE_AFTER,
 ) -> Triage:
     """Apply the policy to due pending reminders and notices; `today` is each patient's date.
+
+    `late_after=None` applies only the "overtaken" rules (the dispatcher does, per batch).
 
     Broadcasts and catch-up summaries pass untouched. A patient missing from `today` (gone
     since) is left to the dispatcher, which drops rows of patients that no longer exist.
@@ -91,6 +93,8 @@ def triage(
         if local_today is None:
             continue
         drop.update(_overtaken(messages, local_today))
+        if late_after is None:
+            continue
         late = [m for m in messages if m.id not in drop and m.due_at < now - late_after]
         if late:
             late.sort(key=lambda m: (m.due_at, m.id))

@@ -31,11 +31,3 @@ class Rendered:
 
 # (the row, who it goes to with their clinic, the instant of sending) -> the message.
 Renderer = Callable[[OutboxMessage, Recipient, datetime], Rendered]
-
-
-def render_prepared_text(message: OutboxMessage, recipient: Recipient, now: datetime) -> Rendered:
-    """A payload whose `text` is already the final HTML (a broadcast rendered when queued)."""
-    text = message.payload.get("text")
-    if not isinstance(text, str) or not text:
-        raise RenderError("payload has no text")
-    return Rendered(text=text)

@@ -209,8 +209,11 @@ class Sender:
                 if seconds <= self._retry.wait_in_place.total_seconds() and (
                     waits < self._retry.max_waits_in_place
                 ):
+                    # The chat's pause makes the next acquire wait `retry_after`.
+                    self._limiter.pause_chat(message.chat_id, seconds)
                     waits += 1
                     continue
+                # The outbox row waits instead (its due time), not the pace.
                 due_at = self._clock.now() + timedelta(seconds=seconds)
                 return RetryLater(due_at, f"429: retry after {seconds:g} s")
             except Forbidden as exc:
@@ -248,7 +251,6 @@ class Sender:
         return RetryLater(self._clock.now() + delay, error)
 
     def _limited(self, message: OutboxMessage, seconds: float) -> None:
-        self._limiter.pause_chat(message.chat_id, seconds)
         if self._flood.record(limited=True):
             self._limiter.pause_all(seconds)
             logger.warning(

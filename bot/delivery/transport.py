@@ -9,6 +9,8 @@ default transport.
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 import aiohttp
 from telegram._utils.types import ODVInput  # the type of PTB's timeout arguments
 from telegram.error import NetworkError, TimedOut
@@ -90,8 +92,20 @@ class AiohttpRequest(BaseRequest):
                 data = request_data.json_parameters
         try:
             async with session.request(method, url, data=data, timeout=timeout) as response:
-                return response.status, await response.read()
+                status, body = response.status, await response.read()
         except TimeoutError as exc:
             raise TimedOut from exc
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+        if status >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            # PTB would report only the description ("Bad Gateway"): keep the code, so that a
+            # server error can be told from a network failure in reasons and metrics.
+            raise NetworkError(f"{_phrase(status)} ({status})")
+        return status, body
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Server Error"

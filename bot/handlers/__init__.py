@@ -19,6 +19,7 @@ from bot.handlers import (
     membership,
     next_dates,
     privacy,
+    reminder_buttons,
     settings,
     staff,
     start,
@@ -37,6 +38,7 @@ HANDLER_MODULES = (
     next_dates,
     settings,
     privacy,
+    reminder_buttons,
     clinic_join,  # also group -2: a staff invite is answered before onboarding asks consent
     staff,
     help,

@@ -50,6 +50,9 @@ async def webhook_bot(
         await application.updater.stop()
         await application.stop()
         await application.shutdown()
+        # post_init opened the dispatcher and its bot; post_shutdown closes them.
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)
 
 
 def _start_update(update_id: int, user_id: int) -> dict[str, object]:
