@@ -10,19 +10,23 @@ overwrite the new owner's result.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     Integer,
     String,
     Table,
     and_,
     bindparam,
+    case,
     delete,
     func,
+    literal,
     or_,
     select,
     union_all,
@@ -45,6 +49,8 @@ from storage.types import UTCDateTime
 
 # Rows per multi-VALUES INSERT: 17 columns x 1,000 stays under every driver's bind limit.
 _INSERT_CHUNK = 1000
+# Rows per bulk "sent" UPDATE: 5 binds a row stays far under every driver's bind limit.
+_SENT_CHUNK = 500
 LIVE_STATES = (OutboxState.PENDING.value, OutboxState.CLAIMED.value)
 
 
@@ -306,6 +312,47 @@ class OutboxRepository(Repository):
         if ours:
             await self._count(broadcast_id, sent=1)
         return ours
+
+    async def mark_sent_many(
+        self, deliveries: Sequence[tuple[int, int | None, datetime]], *, worker_id: str
+    ) -> list[int]:
+        """Record many deliveries (id, Telegram message id, sent at) in one statement per
+        500; the ids that were still ours (the others changed nothing)."""
+        outbox = cast(Table, OutboxRow.__table__)
+        recorded: list[int] = []
+        per_broadcast: Counter[int] = Counter()
+        for start in range(0, len(deliveries), _SENT_CHUNK):
+            chunk = deliveries[start : start + _SENT_CHUNK]
+            # One CASE per column keeps each row's own values in a single UPDATE; the typed
+            # literals go through UTCDateTime like any other bind.
+            telegram_ids = case(
+                {mid: literal(tid, BigInteger()) for mid, tid, _ in chunk}, value=outbox.c.id
+            )
+            sent_at = case(
+                {mid: literal(at, UTCDateTime()) for mid, _, at in chunk}, value=outbox.c.id
+            )
+            result = await self._session.execute(
+                update(outbox)
+                .where(
+                    outbox.c.id.in_([mid for mid, _, _ in chunk]),
+                    outbox.c.state == OutboxState.CLAIMED.value,
+                    outbox.c.claimed_by == worker_id,
+                )
+                .values(
+                    state=OutboxState.SENT.value,
+                    sent_at=sent_at,
+                    telegram_message_id=telegram_ids,
+                    lease_until=None,
+                )
+                .returning(outbox.c.id, outbox.c.broadcast_id)
+            )
+            for message_id, broadcast_id in result.tuples():
+                recorded.append(message_id)
+                if broadcast_id is not None:
+                    per_broadcast[broadcast_id] += 1
+        for broadcast_id, count in sorted(per_broadcast.items()):
+            await self._count(broadcast_id, sent=count)
+        return sorted(recorded)
 
     async def mark_failed(
         self, message_id: int, *, worker_id: str, reason: str, blocked: bool = False

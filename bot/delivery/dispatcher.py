@@ -331,6 +331,7 @@ class Dispatcher:
         self, batch: Sequence[OutboxMessage], outcomes: Mapping[int, Outcome]
     ) -> int:
         lost = 0
+        delivered: list[tuple[int, int | None, datetime]] = []
         released: list[int] = []
         dropped: dict[str, list[int]] = {}
         broadcasts: set[int] = set()
@@ -339,18 +340,13 @@ class Dispatcher:
             outbox = uow.outbox
             for message in batch:
                 outcome = outcomes[message.id]
+                self._observer.outcome(message.kind.value, outcome_label(outcome))
                 if message.broadcast_id is not None:
                     broadcasts.add(message.broadcast_id)
                 if isinstance(outcome, Delivered):
-                    ours = await outbox.mark_sent(
-                        message.id,
-                        worker_id=worker,
-                        now=outcome.at,
-                        telegram_message_id=outcome.telegram_message_id,
-                    )
-                    self.sent_total += 1
+                    delivered.append((message.id, outcome.telegram_message_id, outcome.at))
                 elif isinstance(outcome, RetryLater):
-                    ours = await outbox.retry_later(
+                    lost += not await outbox.retry_later(
                         message.id, worker_id=worker, due_at=outcome.due_at, error=outcome.error
                     )
                 elif isinstance(outcome, Failed):
@@ -360,7 +356,7 @@ class Dispatcher:
                         message.patient_id,
                         outcome.reason,
                     )
-                    ours = await outbox.mark_failed(
+                    lost += not await outbox.mark_failed(
                         message.id,
                         worker_id=worker,
                         reason=outcome.reason,
@@ -368,12 +364,12 @@ class Dispatcher:
                     )
                 elif outcome.drop:
                     dropped.setdefault(outcome.reason, []).append(message.id)
-                    ours = True
                 else:
                     released.append(message.id)
-                    ours = True
-                lost += not ours
-                self._observer.outcome(message.kind.value, outcome_label(outcome))
+            # Sends are most of a batch: one statement records them all.
+            recorded = await outbox.mark_sent_many(delivered, worker_id=worker)
+            lost += len(delivered) - len(recorded)
+            self.sent_total += len(recorded)
             for reason, ids in dropped.items():
                 await outbox.drop(ids, reason=reason)
             if released:

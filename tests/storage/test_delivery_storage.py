@@ -103,3 +103,55 @@ async def test_drop_cancels_live_rows_with_the_reason_and_leaves_finished_ones(
     assert (after.state, after.last_error) == (OutboxState.CANCELLED, "overtaken")
     assert sent is not None
     assert sent.state is OutboxState.SENT
+
+
+async def test_mark_sent_many_records_each_rows_own_values_and_only_rows_still_ours(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as uow:
+        patient = await make_patient(uow)
+        clinic = await make_clinic(uow)
+        broadcast = await uow.broadcasts.create(
+            clinic.id, author_user_id=1, text="hi", audience={}, now=NOW
+        )
+        await uow.outbox.add_many(
+            [
+                message(patient, "a"),
+                message(patient, "b", broadcast_id=broadcast.id),
+                message(patient, "c"),
+            ],
+            now=NOW,
+        )
+        a, b, c = await uow.outbox.claim_due(now=NOW, worker_id="w", limit=10)
+        # c's lease ran out and another worker took it over.
+        await uow.outbox.release("w", message_ids=[c.id])
+        await uow.outbox.claim_due(now=NOW, worker_id="other", limit=10)
+        later = NOW + timedelta(seconds=3)
+        recorded = await uow.outbox.mark_sent_many(
+            [(a.id, 11, NOW), (b.id, 12, later), (c.id, 13, later)], worker_id="w"
+        )
+        await uow.commit()
+    async with database.unit_of_work(read_only=True) as uow:
+        rows = {m.dedupe_key: m for m in await _all(uow, patient.id)}
+        counted = await uow.broadcasts.get(clinic.id, broadcast.id)
+    assert recorded == sorted([a.id, b.id])
+    assert (rows["a"].state, rows["a"].telegram_message_id, rows["a"].sent_at) == (
+        OutboxState.SENT,
+        11,
+        NOW,
+    )
+    assert (rows["b"].telegram_message_id, rows["b"].sent_at) == (12, later)
+    assert rows["b"].lease_until is None
+    assert (rows["c"].state, rows["c"].claimed_by) == (OutboxState.CLAIMED, "other")
+    assert counted is not None
+    assert counted.sent == 1
+
+
+async def _all(uow, patient_id: int):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from storage.models import OutboxRow
+    from storage.outbox import to_message
+
+    found = await uow.session.scalars(select(OutboxRow).where(OutboxRow.patient_id == patient_id))
+    return [to_message(row) for row in found]
