@@ -340,3 +340,16 @@ class AuditRow(Base):
         ForeignKey("patients.id", ondelete="SET NULL")
     )
     details: Mapped[dict[str, Any]]
+
+
+class SendPaceRow(Base):
+    """The next free send slot of a rate shared by every process on one database.
+
+    Telegram's limit belongs to the bot token, not to a process: replicas reserve their send
+    slots here (on PostgreSQL), so together they never exceed it.
+    """
+
+    __tablename__ = "send_pace"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_free: Mapped[datetime]

@@ -13,6 +13,7 @@ from storage.clinics import ClinicRepository
 from storage.dismissals import DismissalRepository
 from storage.guidance import GuidanceRepository
 from storage.outbox import OutboxRepository
+from storage.pace import PaceRepository
 from storage.patients import PatientRepository
 from storage.privacy import PrivacyRepository
 from storage.recipients import RecipientRepository
@@ -42,6 +43,7 @@ class UnitOfWork:
     privacy: PrivacyRepository
     dismissals: DismissalRepository
     recipients: RecipientRepository
+    pace: PaceRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect_name: str) -> None:
         self._sessions = sessions
@@ -63,6 +65,7 @@ class UnitOfWork:
         self.privacy = PrivacyRepository(session, dialect)
         self.dismissals = DismissalRepository(session, dialect)
         self.recipients = RecipientRepository(session, dialect)
+        self.pace = PaceRepository(session, dialect)
         return self
 
     async def __aexit__(

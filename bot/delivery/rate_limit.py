@@ -10,11 +10,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 # Sends leave this process slightly under the configured rate, so that network jitter never
 # puts one message too many into any one-second window at Telegram.
 SAFETY_MARGIN = 0.98
 _PRUNE_AT = 50_000
+
+
+class SlotSource(Protocol):
+    """Hands out overall send slots (monotonic instants) shared beyond this process."""
+
+    async def next_slot(self) -> float:
+        """The monotonic instant of the next slot this process may use."""
+        ...
 
 
 class SendRateLimiter:
@@ -27,6 +36,7 @@ class SendRateLimiter:
         per_chat_interval: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        shared_slots: SlotSource | None = None,
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
@@ -37,6 +47,9 @@ class SendRateLimiter:
         self._next_free = 0.0
         self._paused_until = 0.0
         self._chat_ready: dict[int, float] = {}
+        # With several processes on one token the overall pace comes from them all
+        # (bot/delivery/shared_pace.py); per-chat spacing and pauses stay local.
+        self._shared_slots = shared_slots
 
     @property
     def per_second(self) -> float:
@@ -51,8 +64,14 @@ class SendRateLimiter:
             if blocked_until > now:
                 await self._sleep(blocked_until - now)
                 continue
-            slot = max(now, self._next_free)
-            self._next_free = slot + self._interval
+            if self._shared_slots is None:
+                slot = max(now, self._next_free)
+                self._next_free = slot + self._interval
+            else:
+                # Hold the chat while waiting for a shared slot, so a second message to the
+                # same chat cannot take the next slot too.
+                self._chat_ready[chat_id] = now + self._per_chat_interval
+                slot = max(now, await self._shared_slots.next_slot())
             self._chat_ready[chat_id] = slot + self._per_chat_interval
             if len(self._chat_ready) > _PRUNE_AT:
                 self._prune(now)
