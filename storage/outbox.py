@@ -432,6 +432,18 @@ class OutboxRepository(Repository):
             ).where(OutboxRow.state.in_(LIVE_STATES))
         )
         pending, due, claimed = counts.one()
+        return OutboxStats(
+            pending=int(pending),
+            due=int(due),
+            claimed=int(claimed),
+            oldest_due_at=await self.next_due_at(),
+        )
+
+    async def next_due_at(self) -> datetime | None:
+        """The earliest due time of any pending message (overdue ones included); None if none.
+
+        Cheap enough to ask after every idle dispatch: one index probe per priority.
+        """
         # min() per priority stays on the partial index; one min() over all would not.
         oldest = [
             select(func.min(OutboxRow.due_at))
@@ -444,12 +456,7 @@ class OutboxRepository(Repository):
         ]
         firsts = (await self._session.execute(select(*oldest))).one()
         known = [value for value in firsts if value is not None]
-        return OutboxStats(
-            pending=int(pending),
-            due=int(due),
-            claimed=int(claimed),
-            oldest_due_at=min(known) if known else None,
-        )
+        return min(known) if known else None
 
     async def count_sent_since(self, patient_ids: Sequence[int], *, since: datetime) -> int:
         """Messages sent to these patients since `since` (for clinic statistics)."""

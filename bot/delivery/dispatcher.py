@@ -56,6 +56,8 @@ from storage.records import OutboxKind, OutboxMessage, PatientState
 logger = logging.getLogger(__name__)
 
 _RECORD_TRIES = 3
+# Timers only for wakes closer than this; the scheduler's repeating job covers the rest.
+_LONGEST_TIMER_S = 300.0
 
 
 def default_renderers() -> dict[OutboxKind, Renderer]:
@@ -233,10 +235,18 @@ class Dispatcher:
             self._wake.clear()
             try:
                 await self.run_until_idle()
+                await self._wake_at_next_due()
             except Exception:
                 # The rows stay claimed until their lease runs out and are sent then; the
                 # next tick tries again.
                 logger.exception("dispatching failed (worker %s)", self.worker_id)
+
+    async def _wake_at_next_due(self) -> None:
+        """Wake when the next pending row comes due, rather than at the tick after it."""
+        async with self._database.unit_of_work(read_only=True) as uow:
+            next_due = await uow.outbox.next_due_at()
+        if next_due is not None and next_due > self._clock.now():
+            self._wake_at(next_due)
 
     # --- one batch ------------------------------------------------------------------------
 
@@ -382,6 +392,10 @@ class Dispatcher:
 
     def _wake_at(self, due_at: datetime) -> None:
         delay = max(0.0, (due_at - self._clock.now()).total_seconds())
+        if delay > _LONGEST_TIMER_S:
+            return  # the repeating tick comes sooner; no timer piles up for days ahead
+        if self._timers and min(t.when() for t in self._timers) <= self._loop_time() + delay:
+            return  # an earlier wake is already set
         loop = asyncio.get_running_loop()
 
         def fire() -> None:
@@ -390,3 +404,7 @@ class Dispatcher:
 
         handle = loop.call_later(delay, fire)
         self._timers.add(handle)
+
+    @staticmethod
+    def _loop_time() -> float:
+        return asyncio.get_running_loop().time()

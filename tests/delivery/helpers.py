@@ -91,9 +91,15 @@ def dispatcher_of(application: BotApp) -> Dispatcher:
 
 
 async def advance_to(clock: FakeClock, application: BotApp, instant: datetime) -> int:
-    """Move the clock to `instant` and let the dispatcher send what is due; how many rows."""
+    """Move the clock to `instant`, let the dispatcher send what is due; how many it sent.
+
+    Counted from the dispatcher, not from this drain: the scheduler's tick may drain too.
+    """
+    dispatcher = dispatcher_of(application)
+    before = dispatcher.sent_total
     clock.set(instant)
-    return await dispatcher_of(application).run_until_idle()
+    await dispatcher.run_until_idle()
+    return dispatcher.sent_total - before
 
 
 @asynccontextmanager
