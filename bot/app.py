@@ -64,6 +64,7 @@ def build_application(
             SendRateLimiter(settings.telegram_rate_limit),
             worker_id=worker_id(),
             batch_size=settings.dispatch_batch_size,
+            lease_seconds=settings.dispatch_lease_seconds,
             max_in_flight=settings.send_concurrency,
         )
         application.bot_data.services = Services(

@@ -24,6 +24,7 @@ EXAMPLES: dict[str, str] = {
     "TELEGRAM_RATE_LIMIT": "TELEGRAM_RATE_LIMIT=30",
     "DISPATCH_INTERVAL": "DISPATCH_INTERVAL=2",
     "DISPATCH_BATCH_SIZE": "DISPATCH_BATCH_SIZE=100",
+    "DISPATCH_LEASE_SECONDS": "DISPATCH_LEASE_SECONDS=60",
     "SEND_CONCURRENCY": "SEND_CONCURRENCY=64",
     "LOG_LEVEL": "LOG_LEVEL=INFO",
     "LOG_FORMAT": "LOG_FORMAT=json",
@@ -60,6 +61,9 @@ class Settings(BaseSettings):
     dispatch_interval: float = Field(default=2.0, gt=0, le=300)
     # Rows claimed at once; also the most a crash can send twice (see docs/reminders.md).
     dispatch_batch_size: int = Field(default=100, ge=1, le=1000)
+    # How long a claim lasts unless renewed: after a crash, another process (or the next
+    # start) sends the claimed rows this much later.
+    dispatch_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Sends in flight at once, and the size of the sending bot's connection pool.
     send_concurrency: int = Field(default=64, ge=1, le=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
