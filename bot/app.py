@@ -21,9 +21,13 @@ from bot.config import Settings
 from bot.context import AppContext, BotApp, Services, context_types
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
+from bot.delivery.shared_pace import DatabaseSlots
 from bot.delivery.transport import AiohttpRequest
 from bot.handlers import register_all
 from bot.handlers.commands_menu import publish_patient_commands
+from bot.observability.instrumented import InstrumentedApplication
+from bot.observability.metrics import Metrics
+from bot.observability.server import OperatorServer
 from storage.database import Database
 from storage.schema import upgrade_to_head
 
@@ -41,6 +45,8 @@ def build_application(
     A `database` passed in belongs to the caller (tests, demo) and is not disposed here.
     """
     owns_database = database is None
+    metrics = Metrics()
+    operator_servers: list[OperatorServer] = []
 
     async def post_init(application: BotApp) -> None:
         db = database or Database(settings.effective_database_url)
@@ -61,11 +67,12 @@ def build_application(
             db,
             sending_bot,
             the_clock,
-            SendRateLimiter(settings.telegram_rate_limit),
+            _pace(settings, db),
             worker_id=worker_id(),
             batch_size=settings.dispatch_batch_size,
             lease_seconds=settings.dispatch_lease_seconds,
             max_in_flight=settings.send_concurrency,
+            observer=metrics,
         )
         application.bot_data.services = Services(
             settings=settings, clock=the_clock, database=db, dispatcher=dispatcher
@@ -82,12 +89,25 @@ def build_application(
                 first=settings.dispatch_interval,
                 name=DISPATCH_JOB,
             )
+        if settings.metrics_port is not None:
+            server = OperatorServer(
+                metrics=metrics,
+                database=db,
+                clock=the_clock,
+                seconds_since_dispatch=dispatcher.seconds_since_cycle,
+                host=settings.metrics_listen,
+                port=settings.metrics_port,
+            )
+            await server.start()
+            operator_servers.append(server)
         logger.info("bot @%s ready on %s", application.bot.username, db.dialect_name)
 
     async def post_shutdown(application: BotApp) -> None:
         if not application.bot_data.is_ready:
             return
         services = application.bot_data.services
+        for server in operator_servers:
+            await server.stop()
         try:
             # Sends not yet started are released for the next start (or another process).
             await services.dispatcher.close()
@@ -98,6 +118,7 @@ def build_application(
 
     application: BotApp = (
         ApplicationBuilder()
+        .application_class(InstrumentedApplication, kwargs={"metrics": metrics})
         .token(settings.token())
         .base_url(settings.telegram_base_url)
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
@@ -117,6 +138,17 @@ def build_application(
 
 
 DISPATCH_JOB = "dispatcher-wake"
+
+
+def _pace(settings: Settings, database: Database) -> SendRateLimiter:
+    # On PostgreSQL several processes may share the token, so they share its rate too
+    # (bot/delivery/shared_pace.py); SQLite is one process, paced locally.
+    shared = (
+        DatabaseSlots(database, settings.telegram_rate_limit)
+        if database.dialect_name == "postgresql"
+        else None
+    )
+    return SendRateLimiter(settings.telegram_rate_limit, shared_slots=shared)
 
 
 async def _wake_dispatcher(context: AppContext) -> None:

@@ -278,3 +278,10 @@ class BroadcastRepository(Repository):
             )
         )
         return int(count or 0)
+
+    async def count_in_progress(self) -> int:
+        """Broadcasts being delivered, across every clinic (an operator's metric)."""
+        count = await self._session.scalar(
+            select(func.count()).where(BroadcastRow.state == BroadcastState.SENDING.value)
+        )
+        return int(count or 0)

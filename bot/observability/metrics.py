@@ -64,6 +64,14 @@ class Metrics:
         self.handler_seconds.observe(seconds)
         self._last_update = time.monotonic()
 
+    def outcome(self, kind: str, label: str) -> None:
+        """One outbox row's outcome (the dispatcher's DeliveryObserver)."""
+        self.messages_sent.labels(kind, label).inc()
+
+    def telegram_error(self, code: str) -> None:
+        """One error answered by the Bot API or the network (DeliveryObserver)."""
+        self.telegram_errors.labels(code).inc()
+
     def seconds_since_last_update(self) -> float:
         """Seconds since an update was last handled (or since start)."""
         return time.monotonic() - self._last_update

@@ -101,9 +101,11 @@ class OperatorServer:
         try:
             async with self._database.unit_of_work(read_only=True) as uow:
                 stats = await uow.outbox.stats(now=now)
+                broadcasts = await uow.broadcasts.count_in_progress()
         except Exception:
             logger.exception("could not read outbox figures for /metrics")
             return
+        self._metrics.broadcasts_in_progress.set(broadcasts)
         self._metrics.outbox_depth.set(stats.pending)
         self._metrics.outbox_due.set(stats.due)
         oldest = stats.oldest_due_at
