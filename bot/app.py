@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.context import AppContext, BotApp, Services, context_types
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
+from bot.delivery.reply_pace import RepliesShareThePace
 from bot.delivery.shared_pace import DatabaseSlots
 from bot.delivery.transport import AiohttpRequest
 from bot.handlers import register_all
@@ -47,6 +48,8 @@ def build_application(
     owns_database = database is None
     metrics = Metrics()
     operator_servers: list[OperatorServer] = []
+    # The one pace of the process, made once the database is open; replies use it too.
+    paces: list[SendRateLimiter] = []
 
     async def post_init(application: BotApp) -> None:
         db = database or Database(settings.effective_database_url)
@@ -63,11 +66,12 @@ def build_application(
             request=AiohttpRequest(settings.send_concurrency),
         )
         await sending_bot.initialize()
+        paces.append(_pace(settings, db))
         dispatcher = Dispatcher(
             db,
             sending_bot,
             the_clock,
-            _pace(settings, db),
+            paces[0],
             worker_id=worker_id(),
             batch_size=settings.dispatch_batch_size,
             lease_seconds=settings.dispatch_lease_seconds,
@@ -121,6 +125,7 @@ def build_application(
         .application_class(InstrumentedApplication, kwargs={"metrics": metrics})
         .token(settings.token())
         .base_url(settings.telegram_base_url)
+        .rate_limiter(RepliesShareThePace(lambda: paces[0] if paces else None))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
         .context_types(context_types())
         .job_queue(JobQueue[AppContext]())

@@ -64,14 +64,10 @@ class SendRateLimiter:
             if blocked_until > now:
                 await self._sleep(blocked_until - now)
                 continue
-            if self._shared_slots is None:
-                slot = max(now, self._next_free)
-                self._next_free = slot + self._interval
-            else:
-                # Hold the chat while waiting for a shared slot, so a second message to the
-                # same chat cannot take the next slot too.
-                self._chat_ready[chat_id] = now + self._per_chat_interval
-                slot = max(now, await self._shared_slots.next_slot())
+            # Hold the chat while waiting for a slot, so a second message to the same chat
+            # cannot take the next slot too.
+            self._chat_ready[chat_id] = now + self._per_chat_interval
+            slot = await self._overall_slot(now)
             self._chat_ready[chat_id] = slot + self._per_chat_interval
             if len(self._chat_ready) > _PRUNE_AT:
                 self._prune(now)
@@ -80,6 +76,30 @@ class SendRateLimiter:
             if self._paused_until <= self._monotonic():
                 return
             # A 429 arrived while we waited for our slot: queue again behind the pause.
+
+    async def acquire_overall(self) -> None:
+        """Wait for an overall slot only: for answers to what a user just did.
+
+        A reply is not held to one message per second in its chat (a button press is often
+        answered with an edit and a message), but it counts against the bot's overall rate.
+        """
+        while True:
+            now = self._monotonic()
+            if self._paused_until > now:
+                await self._sleep(self._paused_until - now)
+                continue
+            slot = await self._overall_slot(now)
+            if slot > now:
+                await self._sleep(slot - now)
+            if self._paused_until <= self._monotonic():
+                return
+
+    async def _overall_slot(self, now: float) -> float:
+        if self._shared_slots is None:
+            slot = max(now, self._next_free)
+            self._next_free = slot + self._interval
+            return slot
+        return max(now, await self._shared_slots.next_slot())
 
     def pause_all(self, seconds: float) -> None:
         """Stop every send for `seconds` (Telegram answered 429 with retry_after)."""
