@@ -15,10 +15,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from bot.delivery.rate_limit import SAFETY_MARGIN
 from storage.database import Database
 
 PACE_NAME = "telegram"
+# Slots are mapped from the database's clock to each process's with the error of one query's
+# latency, so processes may disagree by some milliseconds; a wider margin than one process
+# needs (rate_limit.SAFETY_MARGIN) keeps their messages in separate seconds anyway.
+SHARED_SAFETY_MARGIN = 0.95
 
 
 class DatabaseSlots:
@@ -37,7 +40,7 @@ class DatabaseSlots:
             raise ValueError("per_second must be positive")
         self._database = database
         self._name = name
-        self._interval = 1.0 / (per_second * SAFETY_MARGIN)
+        self._interval = 1.0 / (per_second * SHARED_SAFETY_MARGIN)
         self._max_block = max(1, int(per_second * block_seconds))
         self._monotonic = monotonic
         self._slots: deque[float] = deque()
@@ -62,7 +65,11 @@ class DatabaseSlots:
 
     async def _reserve(self, count: int) -> None:
         async with self._database.unit_of_work() as uow:
+            asked = self._monotonic()
             first, database_now = await uow.pace.reserve(self._name, count, self._interval)
+            answered = self._monotonic()
             await uow.commit()
-        base = self._monotonic() + (first - database_now).total_seconds()
+        # The database read its clock somewhere between asking and answering: the middle
+        # halves the error of mapping its clock to ours.
+        base = (asked + answered) / 2 + (first - database_now).total_seconds()
         self._slots.extend(base + index * self._interval for index in range(count))
