@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 from datetime import UTC, datetime
@@ -13,10 +14,15 @@ _STANDARD_ATTRS = frozenset(
 )
 
 
+# Keyed, so that a log reader cannot hash every possible Telegram id to find a user; set
+# from the bot token when logging is configured (stable for one bot, secret like the token).
+_pseudonym_key = b"interval"
+
+
 def pseudonym(telegram_user_id: int) -> str:
     """A stable short id for a Telegram user that is safe to write to logs."""
-    digest = hashlib.sha256(f"interval:{telegram_user_id}".encode()).hexdigest()
-    return f"u-{digest[:10]}"
+    digest = hmac.new(_pseudonym_key, str(telegram_user_id).encode(), hashlib.sha256)
+    return f"u-{digest.hexdigest()[:10]}"
 
 
 class RedactingFilter(logging.Filter):
@@ -59,7 +65,10 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str, fmt: str, secrets: list[str]) -> None:
-    """Set up the root logger once for the process."""
+    """Set up the root logger once for the process; the first secret keys the pseudonyms."""
+    global _pseudonym_key
+    if secrets and secrets[0]:
+        _pseudonym_key = hashlib.sha256(b"interval-pseudonym:" + secrets[0].encode()).digest()
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter(secrets))
     if fmt == "json":
