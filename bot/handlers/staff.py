@@ -16,13 +16,14 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
+    TypeHandler,
 )
 
 from bot import callbacks
 from bot.context import AppContext, BotApp
 from bot.handlers import staff_broadcast, staff_guidance
 from bot.handlers.common import reply
-from bot.handlers.flow import AWAITING, TextStep
+from bot.handlers.flow import TextStep, stop_asking
 from bot.handlers.staff_access import clinic_id_of, refuse, staff_clinic, translator_for
 from bot.render.staff import stats_text
 from bot.usecases.clinics import NotStaffError, clinic_stats
@@ -70,12 +71,32 @@ async def _show_stats(update: Update, context: AppContext, clinic_id: int) -> No
 
 async def on_cancel(update: Update, context: AppContext) -> int:
     """/cancel inside a staff flow: forget the draft, change nothing."""
-    context.drafts.pop(staff_broadcast.DRAFT, None)
-    context.drafts.pop(staff_guidance.DRAFT, None)
-    context.drafts.pop(AWAITING, None)
+    _forget(context)
     t = await translator_for(update, context)
     await reply(update, t.gettext("Stopped. Nothing was sent or changed."))
     return ConversationHandler.END
+
+
+async def on_timeout(update: Update, context: AppContext) -> None:
+    """A staff flow left open for `conversation_timeout`: forget it, say nothing happened."""
+    _forget(context)
+    t = await translator_for(update, context)
+    await reply(update, t.gettext("⌛ I stopped waiting: nothing was sent or changed."))
+
+
+def _forget(context: AppContext) -> None:
+    context.drafts.pop(staff_broadcast.DRAFT, None)
+    context.drafts.pop(staff_guidance.DRAFT, None)
+    for step in STEPS:
+        stop_asking(context, step)
+
+
+STEPS = (
+    staff_broadcast.TEXT_STEP,
+    staff_broadcast.DAYS_STEP,
+    staff_guidance.DAYS_STEP,
+    staff_guidance.REASON_STEP,
+)
 
 
 def register(application: BotApp) -> None:
@@ -110,7 +131,10 @@ def register(application: BotApp) -> None:
     application.add_handler(
         ConversationHandler(
             entry_points=entry_points,
-            states={state: [step] for state, step in steps.items()},
+            states={
+                **{state: [step] for state, step in steps.items()},
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
+            },
             # Commands and buttons start over from any state: the newest intention wins.
             fallbacks=[CommandHandler("cancel", on_cancel), *entry_points],
             conversation_timeout=application.bot_data.settings.conversation_timeout,

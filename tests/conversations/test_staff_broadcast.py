@@ -15,7 +15,13 @@ from sandbox import Sandbox
 from storage.database import Database
 from storage.records import BroadcastState, PatientState
 from tests.conversations.clinic_world import World, build_world
-from tests.conversations.helpers import assert_buttons_fit, button_data, log_directly, patient_of
+from tests.conversations.helpers import (
+    assert_buttons_fit,
+    button_data,
+    expire_conversation,
+    log_directly,
+    patient_of,
+)
 from tests.conversations.staff_steps import (
     broadcast_to_all,
     broadcasts_of,
@@ -295,3 +301,16 @@ async def test_every_staff_action_is_in_the_audit_log(world: World, bot_database
     ]
     for entry in entries:
         assert TEXT not in str(entry.details)
+
+
+async def test_a_broadcast_left_unfinished_times_out_and_its_text_goes_nowhere(
+    world: World, bot_database: Database, bot_app: BotApp
+) -> None:
+    await world.ana.send("/broadcast")
+    await world.ana.next_message()
+    await expire_conversation(bot_app, "staff", world.ana)
+    assert "stopped waiting" in ((await world.ana.next_message()).text or "")
+    await world.ana.send(TEXT)
+    await world.ana.wait_until_idle()
+    assert not any((m.raw_text or "").startswith(TEXT) for m in world.ana.messages)
+    assert await broadcasts_of(bot_database, world.a.id) == []
