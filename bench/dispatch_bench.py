@@ -44,13 +44,12 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
-from telegram import Bot
 
 from bench.outbox_load import load_due_reminders
 from bot.clock import SystemClock
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
-from bot.delivery.transport import AiohttpRequest
+from bot.delivery.transport import AiohttpRequest, OutboxBot
 from storage.database import Database
 from storage.schema import upgrade_to_head
 
@@ -212,7 +211,7 @@ async def dispatcher_for(
     database: Database, sandbox: SandboxProcess, rate: float
 ) -> AsyncIterator[Dispatcher]:
     """The production dispatcher with its aiohttp bot, on the real clock."""
-    bot = Bot(TOKEN, base_url=sandbox.base_url, request=AiohttpRequest(IN_FLIGHT))
+    bot = OutboxBot(TOKEN, base_url=sandbox.base_url, request=AiohttpRequest(IN_FLIGHT))
     await bot.initialize()
     dispatcher = Dispatcher(
         database,

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC
 
-from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, Defaults, JobQueue
 from telegram.warnings import PTBUserWarning
@@ -23,7 +22,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
 from bot.delivery.reply_pace import RepliesShareThePace
 from bot.delivery.shared_pace import DatabaseSlots
-from bot.delivery.transport import AiohttpRequest
+from bot.delivery.transport import AiohttpRequest, OutboxBot
 from bot.handlers import register_all
 from bot.handlers.commands_menu import publish_patient_commands
 from bot.observability.instrumented import InstrumentedApplication
@@ -60,7 +59,7 @@ def build_application(
         the_clock = clock or SystemClock()
         # The outbox goes out through a bot of its own: a transport that stays fast with
         # many sends in flight, and a connection pool that handlers' replies never wait for.
-        sending_bot = Bot(
+        sending_bot = OutboxBot(
             settings.token(),
             base_url=settings.telegram_base_url,
             request=AiohttpRequest(settings.send_concurrency),

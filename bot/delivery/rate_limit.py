@@ -77,6 +77,23 @@ class SendRateLimiter:
                 return
             # A 429 arrived while we waited for our slot: queue again behind the pause.
 
+    def try_acquire(self, chat_id: int) -> bool:
+        """Reserve a send to `chat_id` for right now if nothing makes it wait; else False.
+
+        The dispatcher's fast path: when the pace is far above the load, most sends need no
+        timer at all. Never succeeds with shared slots (asking them is a round trip).
+        """
+        if self._shared_slots is not None:
+            return False
+        now = self._monotonic()
+        if max(self._paused_until, self._chat_ready.get(chat_id, 0.0), self._next_free) > now:
+            return False
+        self._next_free = now + self._interval
+        self._chat_ready[chat_id] = now + self._per_chat_interval
+        if len(self._chat_ready) > _PRUNE_AT:
+            self._prune(now)
+        return True
+
     async def acquire_overall(self) -> None:
         """Wait for an overall slot only: for answers to what a user just did.
 

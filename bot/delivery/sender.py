@@ -25,20 +25,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from telegram import Bot, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.clock import Clock
 from bot.delivery.rate_limit import SendRateLimiter
 from bot.delivery.rendering import Rendered
+from bot.delivery.transport import send_html
 from storage.records import OutboxMessage
 
 logger = logging.getLogger(__name__)
-
-# A clinic's booking link would otherwise unfold into a preview card under every reminder.
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,12 +192,8 @@ class Sender:
             if not await self._acquire(message.chat_id):
                 return NotSent("shutting down")
             try:
-                sent = await self._bot.send_message(
-                    chat_id=message.chat_id,
-                    text=rendered.text,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=rendered.reply_markup,
-                    link_preview_options=_NO_PREVIEW,
+                message_id = await send_html(
+                    self._bot, message.chat_id, rendered.text, rendered.reply_markup
                 )
             except RetryAfter as exc:
                 self._observer.telegram_error("429")
@@ -237,7 +230,7 @@ class Sender:
                 self._observer.telegram_error("other")
                 return Failed(f"{type(exc).__name__}: {exc.message}")
             self._flood.record(limited=False)
-            return Delivered(telegram_message_id=sent.message_id, at=self._clock.now())
+            return Delivered(telegram_message_id=message_id, at=self._clock.now())
 
     def backoff(self, message: OutboxMessage, error: str) -> Outcome:
         """The outcome of a transient failure of `message`: retry later, or give up."""
@@ -264,6 +257,8 @@ class Sender:
         """Wait for a send slot; False if the process began stopping first."""
         if self._stopping.is_set():
             return False
+        if self._limiter.try_acquire(chat_id):
+            return True
         acquire = asyncio.ensure_future(self._limiter.acquire(chat_id))
         stop = asyncio.ensure_future(self._stopping.wait())
         try:

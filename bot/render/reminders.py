@@ -15,8 +15,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot import callbacks
 from bot.delivery.rendering import Rendered, RenderError
 from bot.i18n import Translator, translator
@@ -139,39 +137,26 @@ def _button_url(url: str) -> bool:
 
 def _keyboard(
     content: ReminderContent, outbox_id: int, t: Translator, clinic: Clinic | None
-) -> InlineKeyboardMarkup | None:
-    rows: list[list[InlineKeyboardButton]] = []
+) -> dict[str, Any] | None:
+    """The inline keyboard in its JSON form (see `bot.delivery.rendering.Markup`)."""
+    rows: list[list[dict[str, str]]] = []
+
+    def button(text: str, action: str) -> dict[str, str]:
+        data = callbacks.pack(callbacks.REMINDER, action, outbox_id)
+        return {"text": text, "callback_data": data}
+
     if content.kind in CHAIN_KINDS:
         rows.append(
             [
-                InlineKeyboardButton(
-                    t.gettext("✅ Booked"),
-                    callback_data=callbacks.pack(callbacks.REMINDER, BOOKED, outbox_id),
-                ),
-                InlineKeyboardButton(
-                    t.gettext("⏰ Remind me in 3 days"),
-                    callback_data=callbacks.pack(callbacks.REMINDER, SNOOZE, outbox_id),
-                ),
+                button(t.gettext("✅ Booked"), BOOKED),
+                button(t.gettext("⏰ Remind me in 3 days"), SNOOZE),
             ]
         )
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t.gettext("🙅 Not for me"),
-                    callback_data=callbacks.pack(callbacks.REMINDER, NOT_FOR_ME, outbox_id),
-                )
-            ]
-        )
+        rows.append([button(t.gettext("🙅 Not for me"), NOT_FOR_ME)])
     if clinic is not None and clinic.booking_url and _button_url(clinic.booking_url):
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    t.gettext("📅 Book with {clinic}").format(clinic=clinic.name),
-                    url=clinic.booking_url,
-                )
-            ]
-        )
-    return InlineKeyboardMarkup(rows) if rows else None
+        label = t.gettext("📅 Book with {clinic}").format(clinic=clinic.name)
+        rows.append([{"text": label, "url": clinic.booking_url}])
+    return {"inline_keyboard": rows} if rows else None
 
 
 def _catch_up_text(payload: Mapping[str, Any], t: Translator) -> str:
@@ -237,8 +222,8 @@ def dismissed(result: Dismissed, t: Translator) -> str:
 def ask_booked_date(procedure: Procedure, t: Translator) -> str:
     """Booked: the question for the date."""
     return t.gettext(
-        "📅 Great! On which date is your {procedure} booked? Type it, for example “15 Dec” "
-        "or “2026-12-15”. /cancel to stop."
+        "📅 Great! On which date is your {procedure} booked? Pick it, or type it, for "
+        "example “15 Dec” or “2026-12-15”. /cancel to stop."
     ).format(procedure=procedure_name(procedure, t))
 
 

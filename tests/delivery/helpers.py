@@ -6,14 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 
-from telegram import Bot
-
 from bot.clock import FakeClock
 from bot.context import BotApp
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
 from bot.delivery.sender import RetryPolicy
-from bot.delivery.transport import AiohttpRequest
+from bot.delivery.transport import AiohttpRequest, OutboxBot
 from bot.usecases import patients, treatments
 from rules import Procedure
 from sandbox import Sandbox
@@ -116,7 +114,7 @@ async def standalone_dispatcher(
 ) -> AsyncIterator[Dispatcher]:
     """A dispatcher with its own sending bot against the sandbox (no Application needed)."""
     request = AiohttpRequest(16, read_timeout=read_timeout)
-    bot = Bot(sandbox.token, base_url=sandbox.base_url, request=request)
+    bot = OutboxBot(sandbox.token, base_url=sandbox.base_url, request=request)
     await bot.initialize()
     dispatcher = Dispatcher(
         database,

@@ -211,3 +211,44 @@ async def test_a_clinic_member_sees_the_clinic_contact_and_its_booking_link(
     assert "Clínica <Sol>" in (message.text or "")
     assert "Contact: +34 600 111 222" in (message.text or "")
     assert message.buttons[-1][0] == ("📅 Book with Clínica <Sol>", "https://sol.example/book")
+
+
+async def test_booked_offers_a_calendar_whose_day_buttons_log_the_date(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    patient = await _logged(bot_database, sandbox, clock)
+    ana = sandbox.user(1001)
+    await advance_to(clock, bot_app, HEADS_UP)
+    await ana.next_message()
+    await advance_to(clock, bot_app, MAY_BOOK)
+    await ana.press(await ana.next_message(), "✅ Booked")
+    question = await ana.next_message()
+    assert "December 2026" in question.button_texts
+    await ana.press(question, "▶")
+    await ana.wait_until_idle()
+    assert "January 2027" in question.button_texts
+    await ana.press(question, "5")
+    saved = await ana.next_message()
+    assert "Saved: microneedling planned for Tue, 5 Jan 2027" in (saved.text or "")
+    assert question.button_texts == []
+    assert await micro_keys(bot_database, patient) == ["before_planned:microneedling:20270105"]
+
+
+async def test_nothing_is_sent_after_stop_or_after_the_patient_blocked_the_bot(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    await _logged(bot_database, sandbox, clock, user_id=1001)
+    await _logged(bot_database, sandbox, clock, user_id=2002)
+    stopper, blocker = sandbox.user(1001), sandbox.user(2002)
+    await stopper.send("/stop")
+    await stopper.next_message()
+    await blocker.block()  # Telegram tells the bot with a my_chat_member update
+    await sandbox.wait_until_idle()
+    async with bot_database.unit_of_work() as uow:
+        for user_id in (1001, 2002):
+            patient = await uow.patients.get_by_user_id(user_id)
+            assert patient is not None
+            assert await uow.outbox.pending_for_patient(patient.id) == []
+    assert await advance_to(clock, bot_app, MAY_BOOK + timedelta(days=120)) == 0
+    assert [m.text for m in stopper.messages[1:]] == []
+    assert blocker.messages == []

@@ -66,3 +66,18 @@ def test_outcomes_have_short_labels_for_metrics() -> None:
     assert outcome_label(Failed("403: x", blocked=True)) == "blocked"
     assert outcome_label(NotSent("paused", drop=True)) == "dropped"
     assert outcome_label(NotSent("stopping")) == "released"
+
+
+def test_the_fast_path_reserves_only_what_needs_no_wait() -> None:
+    from bot.delivery.rate_limit import SendRateLimiter
+
+    now = [100.0]
+    limiter = SendRateLimiter(10, monotonic=lambda: now[0])
+    assert limiter.try_acquire(1)
+    assert not limiter.try_acquire(2)  # the overall slot is 0.1 s away
+    now[0] += 0.2
+    assert not limiter.try_acquire(1)  # the same chat waits a second
+    assert limiter.try_acquire(2)
+    limiter.pause_all(5)
+    now[0] += 1.5
+    assert not limiter.try_acquire(3)
