@@ -180,7 +180,8 @@ def test_two_processes_send_each_reminder_once_within_thirty_per_second(
     assert stats["max_per_second"] <= 30, stats
     assert stats["rejected_429"] == 0, stats
     helped = [
-        _call(f"{bots.control}/chats/{VISITOR + user}/messages?wait=10")["messages"] for user in range(4)
+        _call(f"{bots.control}/chats/{VISITOR + user}/messages?wait=10")["messages"]
+        for user in range(4)
     ]
     assert all(any("/log" in (m["text"] or "") for m in chat) for chat in helped), helped
     assert all("Traceback" not in output for output in outputs), outputs
