@@ -9,8 +9,10 @@ One batch (`run_once`) is three steps, and only the middle one touches the netwo
 3. record every outcome in one unit of work, then mark patients who blocked the bot.
 
 Delivery is at least once: a crash between 2 and 3 leaves rows claimed; when their lease
-runs out any dispatcher claims and sends them again. At most one batch per process is
-claimed and unrecorded at any moment, so a crash repeats at most `batch_size` messages.
+runs out any dispatcher claims and sends them again. While one batch is on the wire the
+next is claimed and rendered, but it is sent only after the first is recorded: at most one
+batch per process is ever sent and unrecorded, so a crash repeats at most `batch_size`
+messages.
 
 The process runs one loop (`start`): it drains whatever is due whenever it is woken — by
 the scheduler's repeating job, by `wake()` after something due now was added, or by a
@@ -25,6 +27,7 @@ import logging
 import random
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -58,6 +61,25 @@ logger = logging.getLogger(__name__)
 _RECORD_TRIES = 3
 # Timers only for wakes closer than this; the scheduler's repeating job covers the rest.
 _LONGEST_TIMER_S = 300.0
+
+
+@dataclass
+class _Batch:
+    """Claimed rows: outcomes decided without sending, and the rest rendered, to send."""
+
+    messages: list[OutboxMessage]
+    outcomes: dict[int, Outcome]
+    renders: list[tuple[OutboxMessage, Rendered]] = field(default_factory=list)
+    # Renews the lease from the claim until the outcomes are recorded, so a batch claimed
+    # ahead stays ours however long the current one takes (a long 429 pause).
+    keeper: asyncio.Task[None] | None = None
+
+    async def stop_keeping(self) -> None:
+        """Stop renewing the lease."""
+        if self.keeper is not None:
+            self.keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.keeper
 
 
 def default_renderers() -> dict[OutboxKind, Renderer]:
@@ -179,55 +201,86 @@ class Dispatcher:
     # --- draining -------------------------------------------------------------------------
 
     async def run_until_idle(self) -> int:
-        """Run batches until none is due; how many rows were handled in all."""
+        """Run batches until none is due; how many rows were handled in all.
+
+        The next batch is claimed and rendered while the current one is on the wire, and
+        sent only once the current one is recorded: the database work stays off the
+        critical path, and still at most one batch is ever sent and not yet recorded.
+        """
         async with self._drain_lock:
             total = 0
-            while not self._stopping.is_set():
-                handled = await self.run_once()
+            batch = await self._claim()
+            while batch is not None:
+                following = asyncio.create_task(self._claim())
+                try:
+                    total += await self._deliver(batch)
+                except BaseException:
+                    await self._give_back(following)
+                    raise
                 self._last_cycle = time.monotonic()
-                if handled == 0:
-                    break
-                total += handled
+                batch = await following
+            self._last_cycle = time.monotonic()
             return total
 
     async def run_once(self) -> int:
         """Claim one batch, send it, record the outcomes; how many rows it claimed."""
+        batch = await self._claim()
+        return 0 if batch is None else await self._deliver(batch)
+
+    async def _claim(self) -> _Batch | None:
+        """Claim due rows and decide or render each; None when nothing is due (or stopping)."""
         if self._stopping.is_set():
-            return 0
+            return None
         now = self._clock.now()
         async with self._database.unit_of_work() as uow:
-            batch = await uow.outbox.claim_due(
+            messages = await uow.outbox.claim_due(
                 now=now,
                 worker_id=self.worker_id,
                 limit=self._batch_size,
                 lease_seconds=self._lease_seconds,
             )
             await uow.commit()
-        if not batch:
-            return 0
+        if not messages:
+            return None
         async with self._database.unit_of_work(read_only=True) as uow:
-            recipients = await uow.recipients.for_patients({m.patient_id for m in batch})
-        outcomes: dict[int, Outcome] = self._overtaken(batch, recipients, now)
-        sends: list[asyncio.Task[Outcome]] = []
-        for message in batch:
-            if message.id in outcomes:
+            recipients = await uow.recipients.for_patients({m.patient_id for m in messages})
+        batch = _Batch(messages, self._overtaken(messages, recipients, now))
+        batch.keeper = asyncio.create_task(self._keep_leases([m.id for m in messages]))
+        for message in messages:
+            if message.id in batch.outcomes:
                 continue
             prepared = self._prepare(message, recipients.get(message.patient_id), now)
             if isinstance(prepared, Rendered):
-                sends.append(asyncio.create_task(self._send(message, prepared)))
+                batch.renders.append((message, prepared))
             else:
-                outcomes[message.id] = prepared
-        keeper = asyncio.create_task(self._keep_leases([m.id for m in batch]))
+                batch.outcomes[message.id] = prepared
+        return batch
+
+    async def _deliver(self, batch: _Batch) -> int:
+        """Send a claimed batch concurrently and record every outcome; how many rows."""
         try:
-            results = await asyncio.gather(*sends)
+            results = await asyncio.gather(
+                *(self._send(message, rendered) for message, rendered in batch.renders)
+            )
         finally:
-            keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
-        sent_ids = [m.id for m in batch if m.id not in outcomes]
-        outcomes.update(zip(sent_ids, results, strict=True))
-        await self._record(batch, outcomes)
-        return len(batch)
+            await batch.stop_keeping()
+        outcomes = dict(batch.outcomes)
+        outcomes.update(zip((m.id for m, _ in batch.renders), results, strict=True))
+        await self._record(batch.messages, outcomes)
+        return len(batch.messages)
+
+    async def _give_back(self, claiming: asyncio.Task[_Batch | None]) -> None:
+        """Release a batch claimed ahead when the current one failed."""
+        try:
+            batch = await claiming
+        except Exception:
+            logger.exception("claiming the next batch failed (worker %s)", self.worker_id)
+            return
+        if batch is not None:
+            await batch.stop_keeping()
+            async with self._database.unit_of_work() as uow:
+                await uow.outbox.release(self.worker_id, message_ids=[m.id for m in batch.messages])
+                await uow.commit()
 
     async def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -286,6 +339,12 @@ class Dispatcher:
             return renderer(message, recipient, now)
         except RenderError as exc:
             return Failed(f"cannot render: {exc}")
+        except Exception as exc:
+            # A bug in one renderer must not hold the batch (it would come back every lease).
+            logger.exception(
+                "outbox %s (patient %s): renderer crashed", message.id, message.patient_id
+            )
+            return Failed(f"cannot render: {type(exc).__name__}")
 
     async def _send(self, message: OutboxMessage, rendered: Rendered) -> Outcome:
         async with self._in_flight:

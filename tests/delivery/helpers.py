@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 
 from bot.clock import FakeClock
 from bot.context import BotApp
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
+from bot.delivery.rendering import Renderer
 from bot.delivery.sender import RetryPolicy
 from bot.delivery.transport import AiohttpRequest, OutboxBot
 from bot.usecases import patients, treatments
 from rules import Procedure
 from sandbox import Sandbox
 from storage.database import Database
+from storage.models import OutboxRow
+from storage.outbox import to_message
 from storage.records import OutboxKind, OutboxMessage, OutboxState, Patient
 
 
@@ -48,27 +54,12 @@ async def log(
 
 
 async def rows(database: Database, patient_id: int | None = None) -> list[OutboxMessage]:
-    """Every outbox row (of one patient), oldest due first."""
+    """Every outbox row (of one patient), soonest due first."""
+    statement = select(OutboxRow).order_by(OutboxRow.due_at, OutboxRow.id)
+    if patient_id is not None:
+        statement = statement.where(OutboxRow.patient_id == patient_id)
     async with database.unit_of_work(read_only=True) as uow:
-        if patient_id is not None:
-            from sqlalchemy import select
-
-            from storage.models import OutboxRow
-            from storage.outbox import to_message
-
-            found = await uow.session.scalars(
-                select(OutboxRow)
-                .where(OutboxRow.patient_id == patient_id)
-                .order_by(OutboxRow.due_at, OutboxRow.id)
-            )
-            return [to_message(row) for row in found]
-        from sqlalchemy import select
-
-        from storage.models import OutboxRow
-        from storage.outbox import to_message
-
-        found = await uow.session.scalars(select(OutboxRow).order_by(OutboxRow.due_at))
-        return [to_message(row) for row in found]
+        return [to_message(row) for row in await uow.session.scalars(statement)]
 
 
 async def pending_keys(database: Database, patient: Patient) -> list[str]:
@@ -111,6 +102,7 @@ async def standalone_dispatcher(
     retry: RetryPolicy | None = None,
     worker_id: str = "test-worker",
     read_timeout: float = 10.0,
+    renderers: Mapping[OutboxKind, Renderer] | None = None,
 ) -> AsyncIterator[Dispatcher]:
     """A dispatcher with its own sending bot against the sandbox (no Application needed)."""
     request = AiohttpRequest(16, read_timeout=read_timeout)
@@ -124,6 +116,7 @@ async def standalone_dispatcher(
         worker_id=worker_id,
         batch_size=batch_size,
         retry=retry,
+        renderers=renderers,
     )
     try:
         yield dispatcher
@@ -134,8 +127,6 @@ async def standalone_dispatcher(
 
 def local(day: date, hour: int, minute: int = 0, *, tz: str = "Europe/Berlin") -> datetime:
     """An aware instant at a wall time in `tz`."""
-    from zoneinfo import ZoneInfo
-
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(tz))
 
 

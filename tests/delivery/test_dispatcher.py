@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from bot.clock import FakeClock
+from bot.delivery.rendering import Rendered
 from bot.delivery.sender import RetryPolicy
 from sandbox import Sandbox
 from storage.database import Database
-from storage.records import OutboxKind, OutboxState, PatientState
+from storage.recipients import Recipient
+from storage.records import OutboxKind, OutboxMessage, OutboxState, PatientState
 from tests.delivery.factories import patients_with_due_reminders, reminder_message
 from tests.delivery.helpers import rows, standalone_dispatcher
 
@@ -309,3 +311,27 @@ async def test_an_unreadable_payload_fails_that_row_only(
         ("failed", "cannot render: unreadable reminder payload (KeyError)"),
         ("sent", ""),
     ]
+
+
+async def test_a_renderer_that_crashes_fails_its_row_and_the_batch_goes_on(
+    database: Database, sandbox: Sandbox, clock: FakeClock
+) -> None:
+    from bot.delivery.dispatcher import default_renderers
+
+    patients = await patients_with_due_reminders(database, sandbox, 2, now=clock.now())
+    real = default_renderers()[OutboxKind.REMINDER]
+
+    def flaky(message: OutboxMessage, recipient: Recipient, now: datetime) -> Rendered:
+        if message.patient_id == patients[0].id:
+            raise KeyError("a bug")
+        return real(message, recipient, now)
+
+    async with standalone_dispatcher(
+        database, sandbox, clock, renderers={OutboxKind.REMINDER: flaky}
+    ) as dispatcher:
+        assert await dispatcher.run_until_idle() == 2
+    states = {m.patient_id: (m.state, m.last_error) for m in await rows(database)}
+    assert states == {
+        patients[0].id: (OutboxState.FAILED, "cannot render: KeyError"),
+        patients[1].id: (OutboxState.SENT, None),
+    }

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 from bot.clock import FakeClock
 from bot.context import BotApp
 from rules import Procedure
-from sandbox import Sandbox
+from sandbox import BotMessage, Sandbox
 from storage.database import Database
-from storage.records import OutboxKind, OutboxState
+from storage.records import OutboxKind, OutboxState, Patient
 from tests.delivery.helpers import advance_to, local, log, new_patient, pending_keys, rows
 
 BOTOX_DAY = date(2026, 11, 23)
@@ -22,7 +22,9 @@ HEADS_UP = local(date(2026, 12, 5), 9)
 MAY_BOOK = local(date(2026, 12, 7), 9)
 
 
-async def _logged(database: Database, sandbox: Sandbox, clock: FakeClock, user_id: int = 1001):  # type: ignore[no-untyped-def]
+async def _logged(
+    database: Database, sandbox: Sandbox, clock: FakeClock, user_id: int = 1001
+) -> Patient:
     patient = await new_patient(database, sandbox, user_id, now=clock.now())
     await log(database, patient, Procedure.BOTOX, BOTOX_DAY, clock.now())
     return patient
@@ -101,14 +103,14 @@ async def test_remind_me_in_3_days_comes_back_once_however_often_pressed(
     assert again.button_texts == ["✅ Booked", "⏰ Remind me in 3 days", "🙅 Not for me"]
 
 
-async def micro_keys(database: Database, patient) -> list[str]:  # type: ignore[no-untyped-def]
+async def micro_keys(database: Database, patient: Patient) -> list[str]:
     """The patient's pending microneedling reminder keys (Botox re-treatment aside)."""
     return [k for k in await pending_keys(database, patient) if "microneedling" in k]
 
 
-def may_book_id(message) -> int:  # type: ignore[no-untyped-def]
+def may_book_id(message: BotMessage) -> int:
     """The outbox id in the message's Booked button."""
-    data = message.buttons[0][0].data
+    data = message.buttons[0][0].data or ""
     return int(data.rsplit(":", 1)[1])
 
 
