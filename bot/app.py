@@ -145,11 +145,12 @@ DISPATCH_JOB = "dispatcher-wake"
 
 
 def _pace(settings: Settings, database: Database) -> SendRateLimiter:
-    # On PostgreSQL several processes may share the token, so they share its rate too
-    # (bot/delivery/shared_pace.py); SQLite is one process, paced locally.
+    # Several processes can only share a token in webhook mode (one process may long-poll
+    # it) and only on PostgreSQL; then they share its rate too (bot/delivery/shared_pace.py).
+    # Otherwise this process is alone and paces itself, with a narrower margin.
     shared = (
         DatabaseSlots(database, settings.telegram_rate_limit)
-        if database.dialect_name == "postgresql"
+        if database.dialect_name == "postgresql" and settings.webhook_url
         else None
     )
     return SendRateLimiter(settings.telegram_rate_limit, shared_slots=shared)
