@@ -118,17 +118,6 @@ class SendRateLimiter:
             return slot
         return max(now, await self._shared_slots.next_slot())
 
-    def refund(self) -> None:
-        """Give back the slot of a send Telegram refused with 429: it did not count there.
-
-        Without this, every refused send costs the pace a slot, and a 2% rate of 429s caps
-        a broadcast at 98% of the rate before any other loss. Never moves the pace into the
-        past, so no burst can build up. Shared slots are not given back (another process
-        may already have the next one).
-        """
-        if self._shared_slots is None:
-            self._next_free = max(self._monotonic(), self._next_free - self._interval)
-
     def pause_all(self, seconds: float) -> None:
         """Stop every send for `seconds` (Telegram answered 429 with retry_after)."""
         self._paused_until = max(self._paused_until, self._monotonic() + seconds)

@@ -197,7 +197,6 @@ class Sender:
                 )
             except RetryAfter as exc:
                 self._observer.telegram_error("429")
-                self._limiter.refund()
                 seconds = max(retry_after_seconds(exc), 0.0)
                 self._limited(message, seconds)
                 if seconds <= self._retry.wait_in_place.total_seconds() and (

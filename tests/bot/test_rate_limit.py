@@ -76,20 +76,3 @@ async def test_pause_all_holds_every_send_until_retry_after_has_passed() -> None
     paused_at = fake.now
     await limiter.acquire(2)
     assert fake.now >= paused_at + 3
-
-
-async def test_a_refused_send_gives_its_slot_back_without_building_a_burst() -> None:
-    fake = FakeTime()
-    limiter = _limiter(30, fake)
-    await limiter.acquire(1)
-    await limiter.acquire(2)
-    second = fake.now
-    limiter.refund()  # the send to chat 2 was answered 429: Telegram did not count it
-    await limiter.acquire(3)
-    assert fake.now == second  # chat 3 takes the refunded slot at once
-    limiter.refund()
-    limiter.refund()
-    limiter.refund()  # more refunds than sends never move the pace into the past
-    await limiter.acquire(4)
-    await limiter.acquire(5)
-    assert fake.now > second
