@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError
 
 from bot.context import AppContext, BotApp
 from bot.i18n import translator
@@ -25,8 +25,12 @@ async def on_error(update: object, context: AppContext) -> None:
     )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    if isinstance(context.error, Forbidden | NetworkError):
-        # The chat is unreachable; a second attempt would fail the same way.
+    unreachable = isinstance(context.error, Forbidden) or (
+        isinstance(context.error, NetworkError) and not isinstance(context.error, BadRequest)
+    )
+    if unreachable:
+        # The chat is unreachable (blocked, or Telegram is down): a notice would fail too.
+        # A BadRequest is our own mistake, so the user still hears that nothing happened.
         return
     _ = translator(user.language_code if user else None).gettext
     try:

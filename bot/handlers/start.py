@@ -16,7 +16,7 @@ from telegram.ext import (
 from bot import callbacks
 from bot.context import AppContext, BotApp
 from bot.handlers.common import language_of, reply
-from bot.handlers.flow import TextStep, ask_for_text, stop_asking
+from bot.handlers.flow import TextStep, ask_for_text, drop_buttons, stop_asking
 from bot.i18n import Translator, normalise_language
 from bot.parsing.timezones import resolve_timezone
 from bot.render.words import provider_prompt
@@ -122,7 +122,7 @@ async def on_consent(update: Update, context: AppContext) -> int:
     parts = callbacks.unpack(query.data, callbacks.ONBOARDING)
     t = language_of(update)
     await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
+    await drop_buttons(update)
     if parts != ["yes"]:
         await reply(
             update,
@@ -160,7 +160,7 @@ async def on_timezone_button(update: Update, context: AppContext) -> int:
     parts = callbacks.unpack(query.data, callbacks.TIMEZONE) or [""]
     zone = resolve_timezone(parts[0])
     await query.answer()
-    await query.edit_message_reply_markup(reply_markup=None)
+    await drop_buttons(update)
     return await _set_zone(update, context, zone)
 
 

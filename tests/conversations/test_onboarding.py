@@ -87,3 +87,30 @@ async def test_a_spanish_speaker_is_welcomed_in_spanish(
         patient = await uow.patients.get_by_user_id(2002)
     assert patient is not None
     assert patient.language == "es"
+
+
+async def test_another_users_onboarding_leaves_the_first_patient_untouched(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database
+) -> None:
+    ana = sandbox.user(1001, first_name="Ana")
+    await ana.send("/start")
+    await ana.press(await ana.next_message(), "✅ I agree")
+    await ana.press(await ana.next_message(), "America/New_York")
+    await ana.next_message()
+    async with bot_database.unit_of_work() as uow:
+        before = await uow.patients.get_by_user_id(1001)
+    ben = sandbox.user(2002, first_name="Ben")
+    await ben.send("/start")
+    await ben.press(await ben.next_message(), "✅ I agree")
+    await ben.press(await ben.next_message(), "Europe/London")
+    await ben.next_message()
+    # Ben replays Ana's consent and zone buttons: they act on Ben, never on Ana.
+    await ben.press_data(ben.messages[-1].message_id, "tz:Asia/Kathmandu")
+    await ben.next_message()
+    async with bot_database.unit_of_work() as uow:
+        after = await uow.patients.get_by_user_id(1001)
+        ben_patient = await uow.patients.get_by_user_id(2002)
+    assert after == before
+    assert ben_patient is not None
+    assert ben_patient.timezone == "Asia/Kathmandu"
+    assert await _patient_count(bot_database) == 2
