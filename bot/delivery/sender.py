@@ -120,8 +120,10 @@ class RetryPolicy:
     base_delay: timedelta = timedelta(seconds=30)
     max_delay: timedelta = timedelta(hours=1)
     # A 429 this short is waited out while the row stays claimed; longer ones go back to
-    # the outbox so that the claim (and its lease) is not held for long.
-    wait_in_place: timedelta = timedelta(seconds=10)
+    # the outbox so that the claim (and its lease) is not held for long. Off by default:
+    # a row waiting in place holds its whole batch back from being recorded, and the next
+    # batch waits for that (a broadcast with 2% of 429s reached 0.89 of the rate so).
+    wait_in_place: timedelta = timedelta(0)
     max_waits_in_place: int = 3
 
     def delay(self, attempt: int, rng: random.Random) -> timedelta:

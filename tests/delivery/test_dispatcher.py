@@ -57,13 +57,14 @@ async def test_a_reminder_is_rendered_with_its_buttons(
     assert message.button_texts == ["✅ Booked", "⏰ Remind me in 3 days", "🙅 Not for me"]
 
 
-async def test_a_429_waits_retry_after_and_the_message_goes_out_once(
+async def test_a_429_waited_out_in_place_goes_out_once_after_retry_after(
     database: Database, sandbox: Sandbox, clock: FakeClock
 ) -> None:
     (patient,) = await patients_with_due_reminders(database, sandbox, 1, now=clock.now())
     sandbox.inject_faults(rate=0.0, retry_after=1)
     sandbox.fail_next("429", chat_id=patient.chat_id)
-    async with standalone_dispatcher(database, sandbox, clock) as dispatcher:
+    in_place = RetryPolicy(wait_in_place=timedelta(seconds=10))
+    async with standalone_dispatcher(database, sandbox, clock, retry=in_place) as dispatcher:
         started = time.monotonic()
         await dispatcher.run_until_idle()
         waited = time.monotonic() - started
