@@ -43,6 +43,7 @@ def unpack(data: str | None, prefix: str) -> list[str] | None:
     return rest.split(SEPARATOR) if rest else []
 
 
-def pattern(prefix: str) -> str:
-    """The regex a CallbackQueryHandler uses to receive one prefix."""
-    return f"^{prefix}(:|$)"
+def pattern(prefix: str, action: str | None = None) -> str:
+    """The regex a CallbackQueryHandler uses to receive one prefix (or one action of it)."""
+    head = prefix if action is None else f"{prefix}{SEPARATOR}{action}"
+    return f"^{head}(:|$)"

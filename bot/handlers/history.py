@@ -27,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks
+from bot.callbacks import HISTORY
 from bot.context import AppContext, BotApp
 from bot.handlers.common import ask_to_start, current_patient, language_of, reply
 from bot.handlers.flow import (
@@ -467,10 +468,6 @@ def _forget(context: AppContext) -> None:
         context.drafts.pop(key, None)
 
 
-def _on(action: str) -> str:
-    return f"^{callbacks.HISTORY}:{action}(:|$)"
-
-
 async def _on_unknown(update: Update, context: AppContext) -> None:
     await _stale(update, context)
 
@@ -481,14 +478,14 @@ def register(application: BotApp) -> None:
         ConversationHandler(
             entry_points=[
                 CommandHandler("history", on_history),
-                CallbackQueryHandler(on_page, pattern=_on("p")),
-                CallbackQueryHandler(on_entry, pattern=_on("e")),
-                CallbackQueryHandler(on_change, pattern=_on("c")),
-                CallbackQueryHandler(on_month, pattern=_on("m")),
-                CallbackQueryHandler(on_day, pattern=_on("d")),
-                CallbackQueryHandler(on_force, pattern=_on("f")),
-                CallbackQueryHandler(on_delete_ask, pattern=_on("x")),
-                CallbackQueryHandler(on_delete, pattern=_on("y")),
+                CallbackQueryHandler(on_page, pattern=callbacks.pattern(HISTORY, "p")),
+                CallbackQueryHandler(on_entry, pattern=callbacks.pattern(HISTORY, "e")),
+                CallbackQueryHandler(on_change, pattern=callbacks.pattern(HISTORY, "c")),
+                CallbackQueryHandler(on_month, pattern=callbacks.pattern(HISTORY, "m")),
+                CallbackQueryHandler(on_day, pattern=callbacks.pattern(HISTORY, "d")),
+                CallbackQueryHandler(on_force, pattern=callbacks.pattern(HISTORY, "f")),
+                CallbackQueryHandler(on_delete_ask, pattern=callbacks.pattern(HISTORY, "x")),
+                CallbackQueryHandler(on_delete, pattern=callbacks.pattern(HISTORY, "y")),
             ],
             states={
                 BROWSE: [],

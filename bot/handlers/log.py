@@ -23,6 +23,7 @@ from telegram.ext import (
 )
 
 from bot import callbacks
+from bot.callbacks import LOG
 from bot.context import AppContext, BotApp
 from bot.handlers.common import ask_to_start, current_patient, language_of, reply
 from bot.handlers.flow import (
@@ -344,21 +345,17 @@ def _parts(update: Update) -> list[str]:
     return (callbacks.unpack(query.data, callbacks.LOG) if query else None) or []
 
 
-def _on(action: str) -> str:
-    return f"^{callbacks.LOG}:{action}(:|$)"
-
-
 def register(application: BotApp) -> None:
     """Register /log and its buttons."""
     application.add_handler(
         ConversationHandler(
             entry_points=[
                 CommandHandler("log", on_log),
-                CallbackQueryHandler(on_procedure, pattern=_on("p")),
-                CallbackQueryHandler(on_month, pattern=_on("m")),
-                CallbackQueryHandler(on_day, pattern=_on("d")),
-                CallbackQueryHandler(on_save, pattern=_on("s")),
-                CallbackQueryHandler(on_cancel_button, pattern=_on("x")),
+                CallbackQueryHandler(on_procedure, pattern=callbacks.pattern(LOG, "p")),
+                CallbackQueryHandler(on_month, pattern=callbacks.pattern(LOG, "m")),
+                CallbackQueryHandler(on_day, pattern=callbacks.pattern(LOG, "d")),
+                CallbackQueryHandler(on_save, pattern=callbacks.pattern(LOG, "s")),
+                CallbackQueryHandler(on_cancel_button, pattern=callbacks.pattern(LOG, "x")),
             ],
             states={
                 CHOOSE: [],

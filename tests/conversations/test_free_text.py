@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-
-import pytest
 
 from bot.clock import FakeClock
 from bot.context import BotApp
@@ -14,20 +11,12 @@ from sandbox import Sandbox
 from storage.database import Database
 from tests.conversations.helpers import (
     assert_buttons_fit,
-    assert_sandbox_buttons_fit,
     log_directly,
     onboard,
     pending_reminder_keys,
     press_and_wait_for_edit,
     stored_treatments,
 )
-
-
-@pytest.fixture(autouse=True)
-def _every_button_fits(sandbox: Sandbox) -> Iterator[None]:
-    """After each test: every button shown, in every edit, carries at most 64 bytes."""
-    yield
-    assert_sandbox_buttons_fit(sandbox)
 
 
 async def test_had_botox_yesterday_is_understood_and_saved_after_confirming(

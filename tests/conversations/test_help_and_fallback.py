@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from telegram import BotCommandScopeDefault
 
 from bot.context import BotApp
@@ -12,17 +9,10 @@ from bot.handlers.commands_menu import patient_commands
 from sandbox import Sandbox
 from storage.database import Database
 from tests.conversations._steps import answer_to
-from tests.conversations.helpers import assert_sandbox_buttons_fit, onboard
+from tests.conversations.helpers import onboard
 
 MENU = ["log", "next", "history", "settings", "help", "export", "delete", "stop", "cancel", "start"]
 UNKNOWN = "I don't know that command. /help lists what I can do."
-
-
-@pytest.fixture(autouse=True)
-def _every_button_fits(sandbox: Sandbox) -> Iterator[None]:
-    """After each test: every button shown, in every edit, carries at most 64 bytes."""
-    yield
-    assert_sandbox_buttons_fit(sandbox)
 
 
 async def test_help_lists_every_menu_command_free_text_and_the_provider_note(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-
-import pytest
 
 from bot.clock import FakeClock
 from bot.context import BotApp
@@ -17,7 +14,6 @@ from storage.database import Database
 from storage.records import Treatment
 from tests.conversations.helpers import (
     assert_buttons_fit,
-    assert_sandbox_buttons_fit,
     expire_conversation,
     log_directly,
     onboard,
@@ -25,14 +21,6 @@ from tests.conversations.helpers import (
     press_and_wait_for_edit,
     stored_treatments,
 )
-
-
-@pytest.fixture(autouse=True)
-def _every_button_fits(sandbox: Sandbox) -> Iterator[None]:
-    """After each test: every button shown, in every edit, carries at most 64 bytes."""
-    yield
-    assert_sandbox_buttons_fit(sandbox)
-
 
 BOTOX_DAY = date(2026, 11, 20)
 

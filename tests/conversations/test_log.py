@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-
-import pytest
 
 from bot.app import build_application
 from bot.clock import FakeClock
@@ -18,7 +15,6 @@ from sandbox.users import SandboxUser
 from storage.database import Database
 from tests.conversations.helpers import (
     assert_buttons_fit,
-    assert_sandbox_buttons_fit,
     expire_conversation,
     log_directly,
     onboard,
@@ -27,14 +23,6 @@ from tests.conversations.helpers import (
     stored_treatments,
 )
 from tests.fixtures.bot import bot_settings, running
-
-
-@pytest.fixture(autouse=True)
-def _every_button_fits(sandbox: Sandbox) -> Iterator[None]:
-    """After each test: every button shown, in every edit, carries at most 64 bytes."""
-    yield
-    assert_sandbox_buttons_fit(sandbox)
-
 
 # The test clock: Tuesday 24 Nov 2026, 10:30 in Berlin.
 TODAY = date(2026, 11, 24)

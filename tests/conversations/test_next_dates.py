@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-
-import pytest
 
 from bot.clock import FakeClock
 from bot.context import BotApp
@@ -15,20 +12,12 @@ from rules import Procedure
 from sandbox import Sandbox
 from storage.database import Database
 from tests.conversations.helpers import (
-    assert_sandbox_buttons_fit,
     log_directly,
     onboard,
     patient_of,
     pending_reminder_keys,
     stored_treatments,
 )
-
-
-@pytest.fixture(autouse=True)
-def _every_button_fits(sandbox: Sandbox) -> Iterator[None]:
-    """After each test: every button shown, in every edit, carries at most 64 bytes."""
-    yield
-    assert_sandbox_buttons_fit(sandbox)
 
 
 async def test_a_patient_with_no_history_is_nudged_to_log(

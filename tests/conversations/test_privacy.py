@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.app import build_application
@@ -26,7 +25,6 @@ from storage.records import OutboxMessage, OutboxState, Patient, PatientState
 from storage.unit_of_work import UnitOfWork
 from tests.conversations._steps import all_button_data, answer_to, pending_reminders
 from tests.conversations.helpers import (
-    assert_sandbox_buttons_fit,
     log_directly,
     onboard,
     patient_of,
@@ -35,13 +33,6 @@ from tests.conversations.helpers import (
 from tests.fixtures.bot import bot_settings, running
 
 OUT_OF_DATE = "This is out of date."
-
-
-@pytest.fixture(autouse=True)
-def _every_button_fits(sandbox: Sandbox) -> Iterator[None]:
-    """After each test: every button shown, in every edit, carries at most 64 bytes."""
-    yield
-    assert_sandbox_buttons_fit(sandbox)
 
 
 async def _eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:  # noqa: ASYNC109  # a test's deadline

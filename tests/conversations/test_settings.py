@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
 from zoneinfo import available_timezones
-
-import pytest
 
 from bot import callbacks
 from bot.app import build_application
@@ -21,7 +18,6 @@ from storage.database import Database
 from storage.records import Clinic
 from tests.conversations._steps import all_button_data, answer_to, pending_reminders
 from tests.conversations.helpers import (
-    assert_sandbox_buttons_fit,
     log_directly,
     onboard,
     patient_of,
@@ -31,13 +27,6 @@ from tests.fixtures.bot import bot_settings, running
 
 YESTERDAY = date(2026, 11, 23)
 DASH = "\N{EN DASH}"  # quiet hours read 22:00-08:00 with an en dash
-
-
-@pytest.fixture(autouse=True)
-def _every_button_fits(sandbox: Sandbox) -> Iterator[None]:
-    """After each test: every button shown, in every edit, carries at most 64 bytes."""
-    yield
-    assert_sandbox_buttons_fit(sandbox)
 
 
 async def _open_settings(user: SandboxUser) -> BotMessage:
