@@ -2,19 +2,26 @@
 
 Written here rather than taken from PTB's AIORateLimiter because the dispatcher must keep
 sending to other chats while one chat waits, pause everyone on a 429 without holding a
-request open, and hand the decision back to the outbox (retry later) instead of blocking.
+request open, hand the decision back to the outbox (retry later) instead of blocking, and
+give back the slot of a send Telegram refused.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 # Sends leave this process slightly under the configured rate, so that network jitter never
 # puts one message too many into any one-second window at Telegram.
 SAFETY_MARGIN = 0.98
+# Sends may follow each other this much faster than the rate, so that the slots of refused
+# sends (a 429 is not counted by Telegram) are used again instead of lost; the window still
+# caps what is accepted.
+CATCH_UP = 1.2
 _PRUNE_AT = 50_000
 
 
@@ -27,7 +34,14 @@ class SlotSource(Protocol):
 
 
 class SendRateLimiter:
-    """Spaces sends: at most `per_second` overall and one per `per_chat_interval` per chat."""
+    """Spaces sends: at most `per_second` overall and one per `per_chat_interval` per chat.
+
+    The overall pace is a sliding window like Telegram's own: at most `per_second` sends in
+    any window a little longer than a second (SAFETY_MARGIN), each send at least a minimum
+    gap after the one before. Every slot handed out stays in the window, whatever became of
+    its send, until `release` says Telegram refused it; releasing only loosens the window,
+    so any `per_second + 1` accepted sends in a row span more than the window.
+    """
 
     def __init__(
         self,
@@ -40,11 +54,16 @@ class SendRateLimiter:
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
-        self._interval = 1.0 / (per_second * SAFETY_MARGIN)
+        self._per_window = max(1, math.floor(per_second))
+        self._window = self._per_window / (per_second * SAFETY_MARGIN)
+        self._gap = self._window / self._per_window / CATCH_UP
         self._per_chat_interval = per_chat_interval
         self._monotonic = monotonic
         self._sleep = sleep
-        self._next_free = 0.0
+        # The slots in the window (and reserved ahead of now), oldest first.
+        self._slots: deque[float] = deque()
+        self._turn = asyncio.Lock()
+        self._queued = 0
         self._paused_until = 0.0
         self._chat_ready: dict[int, float] = {}
         # With several processes on one token the overall pace comes from them all
@@ -53,70 +72,121 @@ class SendRateLimiter:
 
     @property
     def per_second(self) -> float:
-        """The effective overall rate."""
-        return 1.0 / self._interval
+        """The most sends this pace lets Telegram accept per second, over time."""
+        return self._per_window / self._window
 
-    async def acquire(self, chat_id: int) -> None:
-        """Wait until a message to `chat_id` may be sent, and reserve that moment."""
-        while True:
-            now = self._monotonic()
-            blocked_until = max(self._paused_until, self._chat_ready.get(chat_id, 0.0))
-            if blocked_until > now:
-                await self._sleep(blocked_until - now)
-                continue
-            # Hold the chat while waiting for a slot, so a second message to the same chat
-            # cannot take the next slot too.
-            self._chat_ready[chat_id] = now + self._per_chat_interval
-            slot = await self._overall_slot(now)
-            self._chat_ready[chat_id] = slot + self._per_chat_interval
-            if len(self._chat_ready) > _PRUNE_AT:
-                self._prune(now)
-            if slot > now:
-                await self._sleep(slot - now)
-            if self._paused_until <= self._monotonic():
-                return
-            # A 429 arrived while we waited for our slot: queue again behind the pause.
+    async def acquire(self, chat_id: int) -> float:
+        """Wait until a message to `chat_id` may be sent; return the slot it was given."""
+        await self._chat_free(chat_id)
+        # Held while queued for a slot, so a second message to the chat cannot follow closely.
+        held = self._chat_ready.get(chat_id, 0.0)
+        self._chat_ready[chat_id] = math.inf
+        try:
+            slot = await self._next_slot()
+        except BaseException:
+            self._chat_ready[chat_id] = held
+            raise
+        self._chat_ready[chat_id] = slot + self._per_chat_interval
+        if len(self._chat_ready) > _PRUNE_AT:
+            self._prune(slot)
+        return slot
 
-    def try_acquire(self, chat_id: int) -> bool:
-        """Reserve a send to `chat_id` for right now if nothing makes it wait; else False.
+    def try_acquire(self, chat_id: int) -> float | None:
+        """The slot for a send to `chat_id` right now if nothing makes it wait; else None.
 
         The dispatcher's fast path: when the pace is far above the load, most sends need no
-        timer at all. Never succeeds with shared slots (asking them is a round trip).
+        timer at all. Never succeeds with shared slots (asking them is a round trip) or
+        while other sends are queued.
         """
-        if self._shared_slots is not None:
-            return False
+        if self._shared_slots is not None or self._queued:
+            return None
         now = self._monotonic()
-        if max(self._paused_until, self._chat_ready.get(chat_id, 0.0), self._next_free) > now:
-            return False
-        self._next_free = now + self._interval
+        if max(self._paused_until, self._chat_ready.get(chat_id, 0.0)) > now:
+            return None
+        if self._local_slot(now) > now:
+            return None
+        self._slots.append(now)
         self._chat_ready[chat_id] = now + self._per_chat_interval
         if len(self._chat_ready) > _PRUNE_AT:
             self._prune(now)
-        return True
+        return now
 
-    async def acquire_overall(self) -> None:
+    async def acquire_overall(self) -> float:
         """Wait for an overall slot only: for answers to what a user just did.
 
         A reply is not held to one message per second in its chat (a button press is often
         answered with an edit and a message), but it counts against the bot's overall rate.
         """
+        return await self._next_slot()
+
+    def release(self, slot: float) -> None:
+        """Give back `slot`: Telegram refused its send (429), so it did not count.
+
+        A no-op with shared slots, and for a slot already out of the window.
+        """
+        if self._shared_slots is not None:
+            return
+        slots = self._slots
+        # The slot is recent, so it is searched for from the newest end.
+        for index in range(len(slots) - 1, -1, -1):
+            if slots[index] <= slot:
+                if slots[index] == slot:
+                    del slots[index]
+                return
+
+    async def _chat_free(self, chat_id: int) -> None:
+        while True:
+            now = self._monotonic()
+            ready = self._chat_ready.get(chat_id, 0.0)
+            if ready <= now:
+                return
+            # A chat held by a send still queued is looked at again after a while.
+            await self._sleep(min(ready - now, self._per_chat_interval))
+
+    async def _next_slot(self) -> float:
+        if self._shared_slots is not None:
+            return await self._shared_slot(self._shared_slots)
+        # One sender at a time waits for the next slot, and the slot is taken only when it
+        # comes: a slot given back in the meantime (a 429) is used by the very next send,
+        # which reserving slots ahead would have made impossible.
+        self._queued += 1
+        try:
+            async with self._turn:
+                while True:
+                    now = self._monotonic()
+                    slot = max(self._paused_until, self._local_slot(now))
+                    if slot <= now:
+                        self._slots.append(now)
+                        return now
+                    await self._sleep(slot - now)
+        finally:
+            self._queued -= 1
+
+    async def _shared_slot(self, shared: SlotSource) -> float:
         while True:
             now = self._monotonic()
             if self._paused_until > now:
                 await self._sleep(self._paused_until - now)
                 continue
-            slot = await self._overall_slot(now)
+            slot = max(now, await shared.next_slot())
             if slot > now:
                 await self._sleep(slot - now)
             if self._paused_until <= self._monotonic():
-                return
+                return slot
+            # A 429 arrived while we waited for our slot: queue again behind the pause.
 
-    async def _overall_slot(self, now: float) -> float:
-        if self._shared_slots is None:
-            slot = max(now, self._next_free)
-            self._next_free = slot + self._interval
-            return slot
-        return max(now, await self._shared_slots.next_slot())
+    def _local_slot(self, now: float) -> float:
+        """The earliest instant from `now` on that keeps the window and the gap."""
+        slots = self._slots
+        horizon = now - self._window
+        while slots and slots[0] <= horizon:
+            slots.popleft()
+        if not slots:
+            return now
+        slot = max(now, slots[-1] + self._gap)
+        if len(slots) >= self._per_window:
+            slot = max(slot, slots[-self._per_window] + self._window)
+        return slot
 
     def pause_all(self, seconds: float) -> None:
         """Stop every send for `seconds` (Telegram answered 429 with retry_after)."""

@@ -57,10 +57,12 @@ class RepliesShareThePace(BaseRateLimiter[None]):
         pace = self._pace() if endpoint in SEND_METHODS else None
         if pace is None:
             return await callback(*args, **kwargs)
-        await pace.acquire_overall()
+        slot = await pace.acquire_overall()
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as flood:
+            # Telegram did not count the refused send: its slot goes to the next one.
+            pace.release(slot)
             seconds = flood.retry_after
             wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
             logger.warning("429 on %s: everything waits %.0f s, then one retry", endpoint, wait)

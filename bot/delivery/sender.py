@@ -191,7 +191,8 @@ class Sender:
         """Send `rendered` to the message's chat; never raises for Telegram's answers."""
         waits = 0
         while True:
-            if not await self._acquire(message.chat_id):
+            slot = await self._acquire(message.chat_id)
+            if slot is None:
                 return NotSent("shutting down")
             try:
                 message_id = await send_html(
@@ -199,6 +200,8 @@ class Sender:
                 )
             except RetryAfter as exc:
                 self._observer.telegram_error("429")
+                # Telegram does not count a refused send: its slot goes to the next one.
+                self._limiter.release(slot)
                 seconds = max(retry_after_seconds(exc), 0.0)
                 self._limited(message, seconds)
                 if seconds <= self._retry.wait_in_place.total_seconds() and (
@@ -255,12 +258,13 @@ class Sender:
                 message.patient_id,
             )
 
-    async def _acquire(self, chat_id: int) -> bool:
-        """Wait for a send slot; False if the process began stopping first."""
+    async def _acquire(self, chat_id: int) -> float | None:
+        """Wait for a send slot; None if the process began stopping first."""
         if self._stopping.is_set():
-            return False
-        if self._limiter.try_acquire(chat_id):
-            return True
+            return None
+        slot = self._limiter.try_acquire(chat_id)
+        if slot is not None:
+            return slot
         acquire = asyncio.ensure_future(self._limiter.acquire(chat_id))
         stop = asyncio.ensure_future(self._stopping.wait())
         try:
@@ -269,4 +273,10 @@ class Sender:
             stop.cancel()
             if not acquire.done():
                 acquire.cancel()
-        return acquire.done() and not acquire.cancelled() and not self._stopping.is_set()
+        if not acquire.done() or acquire.cancelled():
+            return None
+        slot = acquire.result()
+        if self._stopping.is_set():
+            self._limiter.release(slot)
+            return None
+        return slot

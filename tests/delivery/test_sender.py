@@ -73,11 +73,11 @@ def test_the_fast_path_reserves_only_what_needs_no_wait() -> None:
 
     now = [100.0]
     limiter = SendRateLimiter(10, monotonic=lambda: now[0])
-    assert limiter.try_acquire(1)
-    assert not limiter.try_acquire(2)  # the overall slot is 0.1 s away
+    assert limiter.try_acquire(1) == 100.0
+    assert limiter.try_acquire(2) is None  # the overall slot is about 0.1 s away
     now[0] += 0.2
-    assert not limiter.try_acquire(1)  # the same chat waits a second
-    assert limiter.try_acquire(2)
+    assert limiter.try_acquire(1) is None  # the same chat waits a second
+    assert limiter.try_acquire(2) == 100.2
     limiter.pause_all(5)
     now[0] += 1.5
-    assert not limiter.try_acquire(3)
+    assert limiter.try_acquire(3) is None
