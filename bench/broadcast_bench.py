@@ -8,7 +8,8 @@ random 429 (retry_after 1 s). Both sides send the same message to the same N mem
 - **interval**: the real path. A staff member's broadcast is drafted and confirmed through
   the use-cases (one outbox row per member, SQLite in a temporary directory), and the
   dispatcher the bot runs (`bot.delivery`) sends it: claims batches, paces sends with the
-  shared limiter, answers a 429 by holding that chat only, records every outcome.
+  shared limiter, answers a 429 by giving the slot back and sending that row again after
+  `retry_after`, records every outcome.
 - **baseline**: what a developer writes first: `for chat in members: await
   bot.send_message(...)` on a python-telegram-bot `Bot` with `AIORateLimiter(max_retries=3)`.
 
