@@ -54,6 +54,8 @@ class SendRateLimiter:
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
+        if per_chat_interval <= 0:
+            raise ValueError("per_chat_interval must be positive")
         self._per_window = max(1, math.floor(per_second))
         self._window = self._per_window / (per_second * SAFETY_MARGIN)
         self._gap = self._window / self._per_window / CATCH_UP
@@ -66,6 +68,8 @@ class SendRateLimiter:
         self._queued = 0
         self._paused_until = 0.0
         self._chat_ready: dict[int, float] = {}
+        # Kept apart from _chat_ready, which holds math.inf while a send to the chat queues.
+        self._chat_paused: dict[int, float] = {}
         # With several processes on one token the overall pace comes from them all
         # (bot/delivery/shared_pace.py); per-chat spacing and pauses stay local.
         self._shared_slots = shared_slots
@@ -77,19 +81,26 @@ class SendRateLimiter:
 
     async def acquire(self, chat_id: int) -> float:
         """Wait until a message to `chat_id` may be sent; return the slot it was given."""
-        await self._chat_free(chat_id)
-        # Held while queued for a slot, so a second message to the chat cannot follow closely.
-        held = self._chat_ready.get(chat_id, 0.0)
-        self._chat_ready[chat_id] = math.inf
-        try:
-            slot = await self._next_slot()
-        except BaseException:
-            self._chat_ready[chat_id] = held
-            raise
-        self._chat_ready[chat_id] = slot + self._per_chat_interval
-        if len(self._chat_ready) > _PRUNE_AT:
-            self._prune(slot)
-        return slot
+        while True:
+            await self._chat_free(chat_id)
+            # Held while queued for a slot, so a second message to the chat cannot follow
+            # closely.
+            held = self._chat_ready.get(chat_id, 0.0)
+            self._chat_ready[chat_id] = math.inf
+            try:
+                slot = await self._next_slot()
+            except BaseException:
+                self._chat_ready[chat_id] = held
+                raise
+            if self._chat_paused.get(chat_id, 0.0) > slot:
+                # A 429 about this chat came while we queued: wait it out, then queue again.
+                self.release(slot)
+                self._chat_ready[chat_id] = held
+                continue
+            self._chat_ready[chat_id] = slot + self._per_chat_interval
+            if len(self._chat_ready) > _PRUNE_AT:
+                self._prune(slot)
+            return slot
 
     def try_acquire(self, chat_id: int) -> float | None:
         """The slot for a send to `chat_id` right now if nothing makes it wait; else None.
@@ -101,7 +112,7 @@ class SendRateLimiter:
         if self._shared_slots is not None or self._queued:
             return None
         now = self._monotonic()
-        if max(self._paused_until, self._chat_ready.get(chat_id, 0.0)) > now:
+        if max(self._paused_until, self._chat_blocked_until(chat_id)) > now:
             return None
         if self._local_slot(now) > now:
             return None
@@ -127,6 +138,8 @@ class SendRateLimiter:
         if self._shared_slots is not None:
             return
         slots = self._slots
+        if not slots or slot < slots[0]:
+            return
         # The slot is recent, so it is searched for from the newest end.
         for index in range(len(slots) - 1, -1, -1):
             if slots[index] <= slot:
@@ -137,11 +150,14 @@ class SendRateLimiter:
     async def _chat_free(self, chat_id: int) -> None:
         while True:
             now = self._monotonic()
-            ready = self._chat_ready.get(chat_id, 0.0)
+            ready = self._chat_blocked_until(chat_id)
             if ready <= now:
                 return
             # A chat held by a send still queued is looked at again after a while.
             await self._sleep(min(ready - now, self._per_chat_interval))
+
+    def _chat_blocked_until(self, chat_id: int) -> float:
+        return max(self._chat_ready.get(chat_id, 0.0), self._chat_paused.get(chat_id, 0.0))
 
     async def _next_slot(self) -> float:
         if self._shared_slots is not None:
@@ -194,8 +210,11 @@ class SendRateLimiter:
 
     def pause_chat(self, chat_id: int, seconds: float) -> None:
         """Stop sends to one chat for `seconds`."""
-        until = self._monotonic() + seconds
-        self._chat_ready[chat_id] = max(self._chat_ready.get(chat_id, 0.0), until)
+        now = self._monotonic()
+        self._chat_paused[chat_id] = max(self._chat_paused.get(chat_id, 0.0), now + seconds)
+        if len(self._chat_paused) > _PRUNE_AT:
+            self._prune(now)
 
     def _prune(self, now: float) -> None:
         self._chat_ready = {chat: t for chat, t in self._chat_ready.items() if t > now}
+        self._chat_paused = {chat: t for chat, t in self._chat_paused.items() if t > now}

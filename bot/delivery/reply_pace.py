@@ -67,5 +67,9 @@ class RepliesShareThePace(BaseRateLimiter[None]):
             wait = seconds if isinstance(seconds, int | float) else seconds.total_seconds()
             logger.warning("429 on %s: everything waits %.0f s, then one retry", endpoint, wait)
             pace.pause_all(wait)
-            await pace.acquire_overall()
-            return await callback(*args, **kwargs)
+            retry_slot = await pace.acquire_overall()
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter:
+                pace.release(retry_slot)
+                raise

@@ -7,6 +7,7 @@ import heapq
 import itertools
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,6 +26,31 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.now += seconds
         await asyncio.sleep(0)
+
+
+class ManualTime:
+    """A monotonic clock that moves only when the test says; sleepers wake as it passes."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self._sleepers: list[tuple[float, asyncio.Future[None]]] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._sleepers.append((self.now + seconds, woken))
+        await woken
+
+    async def advance_to(self, moment: float) -> None:
+        self.now = moment
+        for deadline, woken in list(self._sleepers):
+            if deadline <= moment and not woken.done():
+                woken.set_result(None)
+        self._sleepers = [(d, w) for d, w in self._sleepers if not w.done()]
+        for _ in range(10):
+            await asyncio.sleep(0)
 
 
 def _limiter(per_second: float, fake: FakeTime) -> SendRateLimiter:
@@ -163,3 +189,22 @@ def test_with_two_percent_refused_sends_telegram_still_accepts_over_97_percent_o
     # Counted on the simulated clock, not timed: accepted sends per second over the run.
     rate = (len(accepted) - 1) / (accepted[-1] - accepted[0])
     assert rate >= 0.97 * 30
+
+
+async def test_a_chat_paused_while_its_send_queues_waits_out_the_pause() -> None:
+    clock = ManualTime()
+    limiter = SendRateLimiter(1, monotonic=clock.monotonic, sleep=clock.sleep)
+    assert limiter.try_acquire(5) == 100.0  # the window is full until about 101.02
+    queued = asyncio.ensure_future(limiter.acquire(7))
+    await clock.advance_to(100.5)
+    limiter.pause_chat(7, 5)  # a 429 about chat 7 until 105.5
+    await clock.advance_to(101.1)
+    assert not queued.done()
+    await clock.advance_to(105.6)
+    assert queued.done()
+    assert queued.result() >= 105.5
+
+
+def test_a_per_chat_interval_of_zero_is_refused() -> None:
+    with pytest.raises(ValueError, match="per_chat_interval"):
+        SendRateLimiter(30, per_chat_interval=0)
