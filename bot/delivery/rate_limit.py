@@ -64,7 +64,7 @@ class SendRateLimiter:
         self._per_chat_interval = per_chat_interval
         self._monotonic = monotonic
         self._sleep = sleep
-        # The slots in the window (and reserved ahead of now), oldest first.
+        # The slots taken within the last window, oldest first; each was taken at its time.
         self._slots: deque[float] = deque()
         self._turn = asyncio.Lock()
         self._queued = 0
