@@ -60,7 +60,8 @@ class SendRateLimiter:
             raise ValueError("per_chat_interval must be positive")
         self._per_window = max(1, math.floor(per_second))
         self._window = self._per_window / (per_second * SAFETY_MARGIN)
-        self._gap = self._window / self._per_window / CATCH_UP
+        self._even_gap = self._window / self._per_window
+        self._gap = self._even_gap / CATCH_UP
         self._per_chat_interval = per_chat_interval
         self._monotonic = monotonic
         self._sleep = sleep
@@ -90,7 +91,7 @@ class SendRateLimiter:
             held = self._chat_ready.get(chat_id, 0.0)
             self._chat_ready[chat_id] = math.inf
             try:
-                slot = await self._next_slot()
+                slot = await self._next_slot(self._gap)
             except BaseException:
                 self._chat_ready[chat_id] = held
                 raise
@@ -116,7 +117,7 @@ class SendRateLimiter:
         now = self._monotonic()
         if max(self._paused_until, self._chat_blocked_until(chat_id)) > now:
             return None
-        if self._local_slot(now) > now:
+        if self._local_slot(now, self._gap) > now:
             return None
         self._slots.append(now)
         self._chat_ready[chat_id] = now + self._per_chat_interval
@@ -129,8 +130,10 @@ class SendRateLimiter:
 
         A reply is not held to one message per second in its chat (a button press is often
         answered with an edit and a message), but it counts against the bot's overall rate.
+        Replies keep the even gap, never the catch-up one: a burst of them would fill the
+        window and leave the next person waiting for it to pass.
         """
-        return await self._next_slot()
+        return await self._next_slot(self._even_gap)
 
     def release(self, slot: float) -> None:
         """Give back `slot`: Telegram refused its send (429), so it did not count.
@@ -161,7 +164,7 @@ class SendRateLimiter:
     def _chat_blocked_until(self, chat_id: int) -> float:
         return max(self._chat_ready.get(chat_id, 0.0), self._chat_paused.get(chat_id, 0.0))
 
-    async def _next_slot(self) -> float:
+    async def _next_slot(self, gap: float) -> float:
         if self._shared_slots is not None:
             return await self._shared_slot(self._shared_slots)
         # One sender at a time waits for the next slot, and the slot is taken only when it
@@ -172,7 +175,7 @@ class SendRateLimiter:
             async with self._turn:
                 while True:
                     now = self._monotonic()
-                    slot = max(self._paused_until, self._local_slot(now))
+                    slot = max(self._paused_until, self._local_slot(now, gap))
                     if slot <= now:
                         self._slots.append(now)
                         return now
@@ -193,7 +196,7 @@ class SendRateLimiter:
                 return slot
             # A 429 arrived while we waited for our slot: queue again behind the pause.
 
-    def _local_slot(self, now: float) -> float:
+    def _local_slot(self, now: float, gap: float) -> float:
         """The earliest instant from `now` on that keeps the window and the gap."""
         slots = self._slots
         horizon = now - self._window
@@ -201,7 +204,7 @@ class SendRateLimiter:
             slots.popleft()
         if not slots:
             return now
-        slot = max(now, slots[-1] + self._gap)
+        slot = max(now, slots[-1] + gap)
         if len(slots) >= self._per_window:
             slot = max(slot, slots[-self._per_window] + self._window)
         return slot

@@ -208,3 +208,14 @@ async def test_a_chat_paused_while_its_send_queues_waits_out_the_pause() -> None
 def test_a_per_chat_interval_of_zero_is_refused() -> None:
     with pytest.raises(ValueError, match="per_chat_interval"):
         SendRateLimiter(30, per_chat_interval=0)
+
+
+async def test_replies_are_spread_evenly_so_none_waits_for_the_window_to_pass() -> None:
+    fake = FakeTime()
+    limiter = _limiter(30, fake)
+    times = []
+    for _ in range(90):
+        times.append(await limiter.acquire_overall())
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert max(gaps) <= 1 / (30 * 0.98) + 1e-9
+    assert _max_in_any_second(times) <= 30
