@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -111,6 +112,18 @@ def _sample(page: str, name: str) -> float:
         if line.startswith(name + " ") or line == name:
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+async def _metrics_once(port: int, sample: str, timeout: float = 5.0) -> str:  # noqa: ASYNC109
+    """The /metrics page once `sample` is above 0, or as it is when `timeout` runs out."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    async with httpx.AsyncClient() as client:
+        while True:
+            page = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+            if _sample(page, sample) > 0 or loop.time() > deadline:
+                return page
+            await asyncio.sleep(0.02)
 
 
 async def test_metrics_count_a_sent_reminder_a_429_and_handled_updates(
