@@ -9,6 +9,7 @@ button carries the reminder's id and the date, so it still works after a restart
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 
 from telegram import InlineKeyboardMarkup, Update
@@ -96,6 +97,23 @@ async def _shown(
     return patient, t, shown
 
 
+async def _calendar_pressed(
+    update: Update, context: AppContext, action: str, unpack: Callable[[str], date | None]
+) -> tuple[Patient, Translator, reminders.ReminderOnScreen, date] | None:
+    """A calendar button's patient, language, reminder and date; None (answered) otherwise."""
+    query = update.callback_query
+    assert query is not None
+    press = _calendar_press(query.data, action)
+    value = unpack(press[1]) if press else None
+    found = await _shown(update, context, press[0] if press else None)
+    if found is None:
+        return None
+    if value is None:
+        await query.answer(texts.gone(found[1]), show_alert=True)
+        return None
+    return (*found, value)
+
+
 async def on_snooze(update: Update, context: AppContext) -> None:
     """Remind me in 3 days."""
     query = update.callback_query
@@ -167,15 +185,10 @@ async def on_booked_month(update: Update, context: AppContext) -> int:
     """◀ ▶ in the booking calendar."""
     query = update.callback_query
     assert query is not None
-    press = _calendar_press(query.data, MONTH)
-    month = unpack_month(press[1]) if press else None
-    found = await _shown(update, context, press[0] if press else None)
-    if found is None:
+    pressed = await _calendar_pressed(update, context, MONTH, unpack_month)
+    if pressed is None:
         return ConversationHandler.END
-    patient, t, shown = found
-    if month is None:
-        await query.answer(texts.gone(t), show_alert=True)
-        return ConversationHandler.END
+    patient, t, shown, month = pressed
     await query.answer()
     # Any button clears a flow's wait for text (flow.py); the date may still be typed.
     ask_for_text(context, STEP)
@@ -188,15 +201,10 @@ async def on_booked_day(update: Update, context: AppContext) -> int:
     """A day picked in the booking calendar."""
     query = update.callback_query
     assert query is not None
-    press = _calendar_press(query.data, DAY)
-    day = unpack_day(press[1]) if press else None
-    found = await _shown(update, context, press[0] if press else None)
-    if found is None:
+    pressed = await _calendar_pressed(update, context, DAY, unpack_day)
+    if pressed is None:
         return ConversationHandler.END
-    patient, t, shown = found
-    if day is None:
-        await query.answer(texts.gone(t), show_alert=True)
-        return ConversationHandler.END
+    patient, t, shown, day = pressed
     try:
         procedure = reminders.bookable(shown)
     except reminders.NotActionableError:

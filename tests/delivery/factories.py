@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import asyncio
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 from bot.usecases.reminder_payload import reminder_payload
@@ -10,6 +11,7 @@ from rules import PlannedReminder, Procedure, ReminderKind
 from sandbox import Sandbox
 from storage.database import Database
 from storage.records import NewMessage, OutboxKind, Patient, PatientState
+from storage.schema import upgrade_to_head
 
 _days = count(0)
 
@@ -77,3 +79,22 @@ async def patients_with_due_reminders(
         for patient in made:
             sandbox.user(patient.telegram_user_id)
     return made
+
+
+def seed_due_reminders(url: str, count_: int, *, first_user_id: int) -> None:
+    """Migrate the database at `url` and give it `count_` patients with a reminder due now.
+
+    For process tests: runs its own event loop, before the bot processes start.
+    """
+
+    async def seed() -> None:
+        await upgrade_to_head(url)
+        database = Database(url)
+        try:
+            await patients_with_due_reminders(
+                database, None, count_, now=datetime.now(UTC), first_user_id=first_user_id
+            )
+        finally:
+            await database.dispose()
+
+    asyncio.run(seed())

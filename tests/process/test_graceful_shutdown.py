@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
 import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from storage.database import Database
-from storage.schema import upgrade_to_head
-from tests.delivery.factories import patients_with_due_reminders
+from tests.delivery.factories import seed_due_reminders
 from tests.process.test_run_against_sandbox import _call, _command, sandbox_process
 
 pytestmark = pytest.mark.slow
@@ -43,26 +39,12 @@ def _reminder_chats(control: str) -> Counter[int]:
         since = page["next"]
 
 
-def _seed(url: str) -> None:
-    async def seed() -> None:
-        await upgrade_to_head(url)
-        database = Database(url)
-        try:
-            await patients_with_due_reminders(
-                database, None, DUE, now=datetime.now(UTC), first_user_id=FIRST_USER
-            )
-        finally:
-            await database.dispose()
-
-    asyncio.run(seed())
-
-
 def test_sigterm_mid_dispatch_exits_0_within_10_s_and_the_next_start_sends_the_rest(
     sandbox_process: int, tmp_path: Path
 ) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    _seed(f"sqlite+aiosqlite:///{data / 'interval.db'}")
+    seed_due_reminders(f"sqlite+aiosqlite:///{data / 'interval.db'}", DUE, first_user_id=FIRST_USER)
     control = f"http://127.0.0.1:{sandbox_process}/_sandbox"
     _call(f"{control}/users", {"users": [{"id": FIRST_USER + i} for i in range(DUE)]})
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}

@@ -7,7 +7,6 @@ are due now.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
@@ -16,14 +15,11 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from storage.database import Database
-from storage.schema import upgrade_to_head
-from tests.delivery.factories import patients_with_due_reminders
+from tests.delivery.factories import seed_due_reminders
 from tests.fixtures.database import PostgresServer
 from tests.process.test_run_against_sandbox import _call, _command, _wait_until_up
 
@@ -64,18 +60,7 @@ def limited_sandbox() -> Iterator[str]:
 def seeded_postgres(postgres_server: PostgresServer) -> Iterator[str]:
     """A throwaway PostgreSQL database with 2,000 patients, each with one reminder due now."""
     url = postgres_server.create_database("interval_scale")
-
-    async def seed() -> None:
-        await upgrade_to_head(url)
-        database = Database(url)
-        try:
-            await patients_with_due_reminders(
-                database, None, DUE, now=datetime.now(UTC), first_user_id=FIRST_USER
-            )
-        finally:
-            await database.dispose()
-
-    asyncio.run(seed())
+    seed_due_reminders(url, DUE, first_user_id=FIRST_USER)
     try:
         yield url
     finally:
