@@ -42,6 +42,8 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
 from bot.delivery.transport import AiohttpRequest
 from bot.render.broadcasts import render_broadcast
+from bot.render.outbox import outbox_renderers
+from bot.usecases.payloads import BroadcastMessage
 from bot.usecases.broadcasts import Audience, confirm_broadcast, draft_broadcast
 from sandbox import FaultConfig, Sandbox
 from storage.database import Database
@@ -193,6 +195,7 @@ async def run_interval(sandbox: Sandbox, chats: Sequence[int], folder: Path) -> 
             bot,
             clock,
             SendRateLimiter(OVERALL_RATE),
+            renderers=outbox_renderers(),
             worker_id="bench",
             batch_size=100,
             max_in_flight=64,
@@ -215,7 +218,7 @@ async def run_interval(sandbox: Sandbox, chats: Sequence[int], folder: Path) -> 
 
 async def run_baseline(sandbox: Sandbox, chats: Sequence[int]) -> Result:
     """A plain loop over PTB's AIORateLimiter: one send after the other."""
-    text = render_broadcast({"body": BODY, "clinic": CLINIC}, "en")
+    text = render_broadcast(BroadcastMessage(BODY, 0, CLINIC, "en"), "en")
     bot: ExtBot[None] = ExtBot(
         TOKEN, base_url=sandbox.base_url, rate_limiter=AIORateLimiter(max_retries=3)
     )

@@ -50,6 +50,7 @@ from bot.clock import SystemClock
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
 from bot.delivery.transport import AiohttpRequest, OutboxBot
+from bot.render.outbox import outbox_renderers
 from storage.database import Database
 from storage.schema import upgrade_to_head
 
@@ -218,6 +219,7 @@ async def dispatcher_for(
         bot,
         SystemClock(),
         SendRateLimiter(rate),
+        renderers=outbox_renderers(),
         worker_id=f"bench-{os.getpid()}",
         batch_size=BATCH_SIZE,
         max_in_flight=IN_FLIGHT,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from bot.usecases.reminder_payload import reminder_payload
+from bot.usecases.payloads import reminder_payload
 from rules import Entry, Procedure, ReminderKind, default_guidance, plan_reminders
 from storage.database import Database
 from storage.models import PatientRow

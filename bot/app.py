@@ -25,9 +25,12 @@ from bot.delivery.shared_pace import DatabaseSlots
 from bot.delivery.transport import AiohttpRequest, OutboxBot
 from bot.handlers import register_all
 from bot.handlers.commands_menu import publish_patient_commands
+from bot.jobs.clocked_queue import ClockedJobQueue
+from bot.jobs.guidance_replan import resume_at_start
 from bot.observability.instrumented import InstrumentedApplication
 from bot.observability.metrics import Metrics
 from bot.observability.server import OperatorServer
+from bot.render.outbox import outbox_renderers
 from storage.database import Database
 from storage.schema import upgrade_to_head
 
@@ -45,6 +48,7 @@ def build_application(
     A `database` passed in belongs to the caller (tests, demo) and is not disposed here.
     """
     owns_database = database is None
+    the_clock: Clock = clock or SystemClock()
     metrics = Metrics()
     operator_servers: list[OperatorServer] = []
     # The one pace of the process, made once the database is open; replies use it too.
@@ -56,7 +60,6 @@ def build_application(
             # `run` keeps the schema current itself (see docs/operations.md); on PostgreSQL
             # the upgrade holds an advisory lock so replicas starting together do not race.
             await upgrade_to_head(db.url)
-        the_clock = clock or SystemClock()
         # The outbox goes out through a bot of its own: a transport that stays fast with
         # many sends in flight, and a connection pool that handlers' replies never wait for.
         sending_bot = OutboxBot(
@@ -71,6 +74,7 @@ def build_application(
             sending_bot,
             the_clock,
             paces[0],
+            renderers=outbox_renderers(),
             worker_id=worker_id(),
             batch_size=settings.dispatch_batch_size,
             lease_seconds=settings.dispatch_lease_seconds,
@@ -81,6 +85,8 @@ def build_application(
             settings=settings, clock=the_clock, database=db, dispatcher=dispatcher
         )
         await publish_patient_commands(application.bot)
+        # Re-plans a stopped process left half done, before anything is sent by their plan.
+        await resume_at_start(db, the_clock.now())
         # Sends what came due while the process was down (docs/reminders.md), then keeps
         # draining whenever woken: by this job, or at once by whoever adds a due row.
         await dispatcher.start()
@@ -127,7 +133,9 @@ def build_application(
         .rate_limiter(RepliesShareThePace(lambda: paces[0] if paces else None))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
         .context_types(context_types())
-        .job_queue(JobQueue[AppContext]())
+        # With an injected clock (tests, the demo) one-off jobs such as conversation timeouts
+        # also come due by that clock (bot/jobs/clocked_queue.py).
+        .job_queue(ClockedJobQueue(the_clock) if clock is not None else JobQueue[AppContext]())
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.drafts import (
+    BookingDraft,
+    BroadcastDraft,
+    CalendarScreen,
+    DeleteRequest,
+    GuidanceDraft,
+    HistoryDraft,
+    LogDraft,
+    PendingLink,
+)
+from bot.i18n import Translator, translator
+from storage.records import Patient
 
 if TYPE_CHECKING:
     from telegram import Update
@@ -66,18 +78,72 @@ class BotData:
         return self._services is not None
 
 
-@dataclass
 class UserData:
-    """Per-user conversation scratch space (in memory; a restart ends open flows)."""
+    """Per-user conversation state (in memory; a restart ends open flows): one slot a flow.
 
-    drafts: dict[str, Any] = field(default_factory=dict)
+    `awaiting` names the question asked last whose answer is typed text (see
+    `bot.kit.text_steps`); every other slot is that flow's frozen draft, or None.
+    """
+
+    __slots__ = (
+        "awaiting",
+        "booking",
+        "broadcast",
+        "calendar",
+        "delete",
+        "guidance",
+        "history",
+        "link",
+        "log",
+    )
+
+    def __init__(self) -> None:
+        self.awaiting: str | None = None
+        self.calendar: CalendarScreen | None = None
+        self.link: PendingLink | None = None
+        self.log: LogDraft | None = None
+        self.history: HistoryDraft | None = None
+        self.booking: BookingDraft | None = None
+        self.delete: DeleteRequest | None = None
+        self.broadcast: BroadcastDraft | None = None
+        self.guidance: GuidanceDraft | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """Who sent an update: their stored patient row (consented or not) and their language.
+
+    Resolved once per update, before any handler runs (`bot.kit.who`).
+    """
+
+    user_id: int | None
+    record: Patient | None
+    t: Translator
+
+    @property
+    def patient(self) -> Patient | None:
+        """The patient, if they have consented; None for everyone else."""
+        if self.record is None or self.record.consent_at is None:
+            return None
+        return self.record
+
+    def with_patient(self, patient: Patient | None) -> Who:
+        """The same person after a use-case changed their row (language included)."""
+        language = patient.language if patient is not None and patient.consent_at else None
+        t = translator(language) if language else self.t
+        return Who(self.user_id, patient, t)
 
 
 PayloadHandler = Callable[["Update", "AppContext", str], Awaitable[None]]
 
 
 class AppContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData]):
-    """The context every handler gets."""
+    """The context every handler gets: one per update, shared by every handler group."""
+
+    _who: Who | None = None
+    _spare: UserData | None = None
+    # Whether this update's button press was answered (Telegram takes one answer).
+    answered: bool = False
 
     @property
     def services(self) -> Services:
@@ -85,11 +151,42 @@ class AppContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
         return self.bot_data.services
 
     @property
-    def drafts(self) -> dict[str, Any]:
-        """This user's in-progress flow values (empty for updates without a user)."""
-        if self.user_data is None:
-            return {}
-        return self.user_data.drafts
+    def who(self) -> Who:
+        """Who sent this update (resolved before any handler ran)."""
+        if self._who is None:
+            raise RuntimeError("`who` is resolved by bot.kit.who before the handlers run")
+        return self._who
+
+    @who.setter
+    def who(self, value: Who) -> None:
+        self._who = value
+
+    @property
+    def patient(self) -> Patient | None:
+        """The consenting patient behind this update, or None."""
+        return self.who.patient
+
+    @property
+    def t(self) -> Translator:
+        """The sender's language: their patient setting, else Telegram's, else English."""
+        return self.who.t
+
+    @property
+    def jobs(self) -> JobQueue[AppContext]:
+        """The process's job queue (PTB's wrapper around APScheduler)."""
+        queue: object = self.application.job_queue
+        if not isinstance(queue, JobQueue):
+            raise RuntimeError("the application is built with a JobQueue")
+        return queue
+
+    @property
+    def flows(self) -> UserData:
+        """This user's flow state; a throw-away one for updates without a user."""
+        if self.user_data is not None:
+            return self.user_data
+        if self._spare is None:
+            self._spare = UserData()
+        return self._spare
 
 
 def context_types() -> ContextTypes[AppContext, UserData, dict[Any, Any], BotData]:

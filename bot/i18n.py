@@ -6,14 +6,16 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from io import BytesIO
+from typing import Literal
 
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
-DEFAULT_LANGUAGE = "en"
-SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "es")
+Language = Literal["en", "es"]
+DEFAULT_LANGUAGE: Language = "en"
+SUPPORTED_LANGUAGES: tuple[Language, ...] = ("en", "es")
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 

@@ -49,9 +49,8 @@ from bot.delivery.sender import (
     Sender,
     outcome_label,
 )
-from bot.render.broadcasts import render_broadcast_message
-from bot.render.reminders import render_notice, render_reminder
 from bot.usecases.patients import mark_blocked
+from bot.usecases.payloads import PayloadError, decode_message
 from storage.database import Database
 from storage.recipients import Recipient
 from storage.records import OutboxKind, OutboxMessage, PatientState
@@ -82,15 +81,6 @@ class _Batch:
                 await self.keeper
 
 
-def default_renderers() -> dict[OutboxKind, Renderer]:
-    """Reminders and notices rendered here; broadcasts in `bot.render.broadcasts`."""
-    return {
-        OutboxKind.REMINDER: render_reminder,
-        OutboxKind.NOTICE: render_notice,
-        OutboxKind.BROADCAST: render_broadcast_message,
-    }
-
-
 class Dispatcher:
     """Sends due outbox rows for one process (`worker_id`); see the module docstring."""
 
@@ -101,11 +91,11 @@ class Dispatcher:
         clock: Clock,
         limiter: SendRateLimiter,
         *,
+        renderers: Mapping[OutboxKind, Renderer],
         worker_id: str,
         batch_size: int = 100,
         lease_seconds: float = 60.0,
         max_in_flight: int = 64,
-        renderers: Mapping[OutboxKind, Renderer] | None = None,
         retry: RetryPolicy | None = None,
         late_after: timedelta = LATE_AFTER,
         rng: random.Random | None = None,
@@ -120,7 +110,8 @@ class Dispatcher:
         self._batch_size = batch_size
         self._lease_seconds = lease_seconds
         self._late_after = late_after
-        self._renderers = dict(default_renderers() if renderers is None else renderers)
+        # Handed in by the composition root: delivery knows no texts (bot/render/outbox.py).
+        self._renderers = dict(renderers)
         self._stopping = asyncio.Event()
         self._observer = observer or NoObserver()
         self._sender = Sender(
@@ -336,8 +327,8 @@ class Dispatcher:
         if renderer is None:
             return Failed(f"no renderer for {message.kind.value} messages")
         try:
-            return renderer(message, recipient, now)
-        except RenderError as exc:
+            return renderer(message, decode_message(message), recipient, now)
+        except (RenderError, PayloadError) as exc:
             return Failed(f"cannot render: {exc}")
         except Exception as exc:
             # A bug in one renderer must not hold the batch (it would come back every lease).

@@ -22,11 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.usecases.reminder_payload import (
-    catch_up_payload,
-    notice_type,
-    parse_key,
-)
+from bot.usecases.payloads import CatchUpNotice, encode, parse_key, reminder_key_of
 from rules import ReminderKind
 from storage.database import Database
 from storage.records import NewMessage, OutboxKind, OutboxMessage
@@ -105,15 +101,7 @@ def triage(
 
 
 def _is_reminderish(message: OutboxMessage) -> bool:
-    if message.kind is OutboxKind.REMINDER:
-        return True
-    return message.kind is OutboxKind.NOTICE and notice_type(message.payload) == "snooze"
-
-
-def _reminder_key(message: OutboxMessage) -> str:
-    if message.kind is OutboxKind.NOTICE:
-        return str(message.payload.get("key", ""))
-    return message.dedupe_key
+    return reminder_key_of(message) is not None
 
 
 def _overtaken(messages: Sequence[OutboxMessage], local_today: date) -> dict[int, str]:
@@ -135,10 +123,12 @@ def _overtaken(messages: Sequence[OutboxMessage], local_today: date) -> dict[int
 
 
 def _summary(patient_id: int, late: Sequence[OutboxMessage], now: datetime) -> Summary:
-    items = []
+    keys = []
     for message in late:
-        reminder = message.payload.get("reminder") if message.kind is OutboxKind.NOTICE else None
-        items.append((_reminder_key(message), reminder or message.payload))
+        found = reminder_key_of(message)
+        key = parse_key(found) if found is not None else None
+        if key is not None:
+            keys.append(key)
     first = late[0]
     return Summary(
         patient_id=patient_id,
@@ -151,7 +141,7 @@ def _summary(patient_id: int, late: Sequence[OutboxMessage], now: datetime) -> S
             due_at=now,
             # Derived from what it replaces, so two processes starting together add it once.
             dedupe_key=f"catch_up:{min(m.id for m in late)}",
-            payload=catch_up_payload(items),
+            payload=encode(CatchUpNotice(tuple(keys))),
         ),
     )
 

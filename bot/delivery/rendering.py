@@ -1,8 +1,10 @@
 """What the dispatcher sends for an outbox row: a renderer per kind turns the payload into text.
 
 Rendering happens at send time, in the patient's language of that moment, so a payload keeps
-facts (reasons, dates), not prose. A renderer is a plain function; it raises `RenderError`
-for a payload it cannot read, which fails that row with the reason and nothing else.
+facts (reasons, dates), not prose. The dispatcher decodes the payload once
+(`bot.usecases.payloads`) and hands it to the renderer of the row's kind, a plain function
+given by the composition root (`bot.render.outbox`); it raises `RenderError` for a payload
+it cannot use, which fails that row with the reason and nothing else.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot.usecases.payloads import Payload
 from storage.recipients import Recipient
 from storage.records import OutboxMessage
 
@@ -35,5 +38,5 @@ class Rendered:
     reply_markup: Markup | None = None
 
 
-# (the row, who it goes to with their clinic, the instant of sending) -> the message.
-Renderer = Callable[[OutboxMessage, Recipient, datetime], Rendered]
+# (the row, its payload, who it goes to with their clinic, the instant of sending) -> message.
+Renderer = Callable[[OutboxMessage, Payload, Recipient, datetime], Rendered]

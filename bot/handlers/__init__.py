@@ -1,7 +1,9 @@
 """Telegram handlers: each module parses updates, calls one use-case and renders the answer.
 
 Order matters: within group 0 the first matching handler wins, so flows (conversations)
-come before the free-text reader, and the catch-all for unknown input comes last.
+come before the free-text reader, and the catch-all for unknown input comes last. Before
+any of them, `bot.kit.who` resolves who sent the update (group -10), staff invites are
+answered (group -2), and a command or button press ends a wait for typed text (group -1).
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from bot.handlers import (
     clinic_join,
     errors,
     fallback,
-    flow,
     free_text,
     help,
     history,
@@ -24,15 +25,17 @@ from bot.handlers import (
     staff,
     start,
 )
+from bot.kit import text_steps, who
 
 # Add a module here in its place:
-#   errors, start, [membership], [log], [history], [next_dates], [settings], [privacy],
+#   errors, who, start, [membership], [log], [history], [next_dates], [settings], [privacy],
 #   [reminder_buttons], [clinic ...], [help], [free_text], [fallback]
 HANDLER_MODULES = (
     errors,
+    who,  # group -10: who sent the update, once, for every handler after it
     start,
     membership,
-    flow,  # group -1: a command or button press ends a flow's wait for typed text
+    text_steps,  # group -1: a command or button press ends a flow's wait for typed text
     log,
     history,
     next_dates,

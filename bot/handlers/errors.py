@@ -10,6 +10,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from bot.context import AppContext, BotApp
 from bot.i18n import translator
 from bot.logging_setup import pseudonym
+from bot.render.common import something_went_wrong
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +33,9 @@ async def on_error(update: object, context: AppContext) -> None:
         # The chat is unreachable (blocked, or Telegram is down): a notice would fail too.
         # A BadRequest is our own mistake, so the user still hears that nothing happened.
         return
-    _ = translator(user.language_code if user else None).gettext
+    t = translator(user.language_code if user else None)
     try:
-        await context.bot.send_message(
-            update.effective_chat.id,
-            _("Sorry, something went wrong on our side. Nothing was changed; please try again."),
-        )
+        await context.bot.send_message(update.effective_chat.id, something_went_wrong(t))
     except Exception:
         logger.exception("could not send the error notice")
 

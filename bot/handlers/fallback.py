@@ -1,6 +1,7 @@
 """The catch-all, registered last: whatever no flow took gets a short, useful answer.
 
-Only private chats are answered: in a group, a command may be meant for another bot.
+Only private chats are answered: in a group, a command may be meant for another bot. Any
+button press no typed handler took (stale, forged, from a future version) is out of date.
 """
 
 from __future__ import annotations
@@ -8,45 +9,38 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks
+from bot.buttons import Noop
 from bot.context import AppContext, BotApp
-from bot.handlers.common import current_patient, language_of, reply
-from bot.handlers.flow import out_of_date
+from bot.kit.buttons import Button
+from bot.kit.screens import answer, reply, stale
+from bot.render import common as texts
 
 PRIVATE_MESSAGE = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
 
 
 async def on_attachment(update: Update, context: AppContext) -> None:
     """Stickers, photos, voice, contacts, locations, files: we only read text."""
-    patient = await current_patient(update, context)
-    t = language_of(update, patient)
-    if patient is None:
-        hint = t.gettext("Send /start to begin.")
-    else:
-        hint = t.gettext("Try /log, or write something like “had botox yesterday”.")
-    await reply(update, t.gettext("I can only read text.") + " " + hint)
+    await reply(update, texts.only_text(context.t, signed_up=context.patient is not None))
 
 
 async def on_unknown_command(update: Update, context: AppContext) -> None:
     """A command no module knows."""
-    t = language_of(update, await current_patient(update, context))
-    await reply(update, t.gettext("I don't know that command. /help lists what I can do."))
+    await reply(update, texts.unknown_command(context.t))
 
 
 async def on_cancel(update: Update, context: AppContext) -> None:
     """/cancel when no flow is open (each flow answers its own /cancel)."""
-    t = language_of(update, await current_patient(update, context))
-    await reply(update, t.gettext("Nothing to cancel."))
+    await reply(update, texts.nothing_to_cancel(context.t))
+
+
+async def on_noop(update: Update, context: AppContext, pressed: Noop) -> None:
+    """An inert button: acknowledge, nothing else."""
+    await answer(update, context)
 
 
 async def on_unknown_button(update: Update, context: AppContext) -> None:
-    """A button no flow took: a no-op button, or data that is stale or forged."""
-    query = update.callback_query
-    assert query is not None
-    if query.data == callbacks.NOOP or callbacks.unpack(query.data, callbacks.NOOP) is not None:
-        await query.answer()
-        return
-    await out_of_date(update, language_of(update, await current_patient(update, context)))
+    """A button no flow took: data that is stale or forged."""
+    await stale(update, context)
 
 
 def register(application: BotApp) -> None:
@@ -54,4 +48,5 @@ def register(application: BotApp) -> None:
     application.add_handler(CommandHandler("cancel", on_cancel, filters=PRIVATE_MESSAGE))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(PRIVATE_MESSAGE & filters.ATTACHMENT, on_attachment))
+    application.add_handler(Button(Noop, on_noop))
     application.add_handler(CallbackQueryHandler(on_unknown_button))

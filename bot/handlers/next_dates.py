@@ -6,20 +6,21 @@ from telegram import Update
 from telegram.ext import CommandHandler
 
 from bot.context import AppContext, BotApp
-from bot.handlers.common import ask_to_start, current_patient, language_of, reply
+from bot.kit.screens import reply
+from bot.render.common import ask_to_start
 from bot.render.outlook import outlook_text
 from bot.usecases.overview import overview
 
 
 async def on_next(update: Update, context: AppContext) -> None:
     """Show the patient's outlook from today."""
-    patient = await current_patient(update, context)
+    patient = context.patient
     if patient is None:
-        await ask_to_start(update)
+        await reply(update, ask_to_start(context.t))
         return
     services = context.services
     found = await overview(services.database, patient, services.clock.now())
-    await reply(update, outlook_text(found, language_of(update, patient)))
+    await reply(update, outlook_text(found, context.t))
 
 
 def register(application: BotApp) -> None:

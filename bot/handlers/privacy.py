@@ -9,40 +9,26 @@ cannot delete anything: it is told it is out of date.
 
 from __future__ import annotations
 
-import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from telegram import InputFile, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    TypeHandler,
-)
+from telegram.ext import CommandHandler, ConversationHandler
 
-from bot import callbacks
+from bot.buttons import DeleteAsk, DeleteConfirm, PrivacyKeep
 from bot.context import AppContext, BotApp
-from bot.handlers.common import current_patient, language_of, reply
-from bot.handlers.flow import out_of_date, show
+from bot.drafts import DeleteRequest, DeleteStep
 from bot.i18n import translator
+from bot.kit.buttons import Button
+from bot.kit.conversation import conversation
+from bot.kit.screens import answer, reply, show, stale
 from bot.render import privacy as view
 from bot.usecases import patients, privacy
 from storage.records import PatientState
 
 CONFIRMING = 0
 END = ConversationHandler.END
-DELETE_DRAFT = "delete_request"
-
-
-@dataclass
-class DeleteRequest:
-    """A /delete in progress: which question was asked last, when, under which nonce."""
-
-    nonce: str
-    step: str
-    asked_at: datetime
 
 
 def _user_id(update: Update) -> int:
@@ -60,93 +46,98 @@ async def on_export(update: Update, context: AppContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     if export is None:
-        await reply(update, view.nothing_to_export(language_of(update)))
+        await reply(update, view.nothing_to_export(context.t))
         return
-    t = translator(export.language)
-    data = json.dumps(export.document, ensure_ascii=False, indent=2).encode()
     await chat.send_document(
-        document=InputFile(data, filename=view.export_filename(export.today)),
-        caption=view.export_caption(export.today, t),
+        document=InputFile(view.export_bytes(export), filename=view.export_filename(export.today)),
+        caption=view.export_caption(export.today, translator(export.language)),
     )
 
 
 async def on_delete(update: Update, context: AppContext) -> int:
     """/delete: the first of two questions."""
-    services = context.services
-    patient = await privacy.stored_patient(services.database, _user_id(update))
-    t = language_of(update, patient)
-    if patient is None:
-        context.drafts.pop(DELETE_DRAFT, None)
+    t = context.t
+    if context.who.record is None:
+        context.flows.delete = None
         await reply(update, view.nothing_to_delete(t))
         return END
     nonce = secrets.token_urlsafe(6)
-    context.drafts[DELETE_DRAFT] = DeleteRequest(nonce, view.ASK, services.clock.now())
-    await reply(update, view.first_question(t), reply_markup=view.first_keyboard(nonce, t))
+    context.flows.delete = DeleteRequest(nonce, "a", context.services.clock.now())
+    await reply(update, view.first_question(t), view.first_keyboard(nonce, t))
     return CONFIRMING
 
 
-def _expected(context: AppContext, step: str, nonce: str, now: datetime) -> DeleteRequest | None:
+def _expected(
+    context: AppContext, step: DeleteStep, nonce: str, now: datetime
+) -> DeleteRequest | None:
     """The request this answer belongs to, if it is the awaited one and still fresh."""
-    request = context.drafts.get(DELETE_DRAFT)
-    if not isinstance(request, DeleteRequest):
+    request = context.flows.delete
+    if request is None:
         return None
-    fresh = now - request.asked_at <= timedelta(
-        seconds=context.services.settings.conversation_timeout
-    )
+    timeout = timedelta(seconds=context.services.settings.conversation_timeout)
     # A plain comparison: a nonce can only be pressed in its own chat, so there is no
     # other user's secret to probe.
     matches = request.nonce == nonce and request.step == step
-    return request if matches and fresh else None
+    return request if matches and now - request.asked_at <= timeout else None
 
 
-async def on_delete_button(update: Update, context: AppContext) -> int | None:
-    """The answers to the two questions."""
-    query = update.callback_query
-    assert query is not None
+async def on_keep(update: Update, context: AppContext, pressed: PrivacyKeep) -> int:
+    """Keep my data, at either question."""
+    context.flows.delete = None
+    await answer(update, context)
+    await show(update, view.kept(context.t), None)
+    return END
+
+
+async def on_first_yes(update: Update, context: AppContext, pressed: DeleteAsk) -> int | None:
+    """Yes to the first question: the second."""
+    now = context.services.clock.now()
+    request = _expected(context, "a", pressed.nonce, now)
+    if request is None:
+        await _stale(update, context)
+        return None
+    context.flows.delete = replace(request, step="d", asked_at=now)
+    await answer(update, context)
+    t = context.t
+    await show(update, view.second_question(t), view.second_keyboard(pressed.nonce, t))
+    return CONFIRMING
+
+
+async def on_second_yes(update: Update, context: AppContext, pressed: DeleteConfirm) -> int | None:
+    """Yes to the second question: delete everything."""
     services = context.services
-    user_id = _user_id(update)
-    patient = await privacy.stored_patient(services.database, user_id)
-    t = language_of(update, patient)
     now = services.clock.now()
-    match callbacks.unpack(query.data, callbacks.PRIVACY):
-        case [view.KEEP]:
-            context.drafts.pop(DELETE_DRAFT, None)
-            await query.answer()
-            await show(update, view.kept(t), None)
-            return END
-        case [view.ASK, nonce] if request := _expected(context, view.ASK, nonce, now):
-            request.step, request.asked_at = view.DELETE, now
-            await query.answer()
-            await show(update, view.second_question(t), view.second_keyboard(nonce, t))
-            return CONFIRMING
-        case [view.DELETE, nonce] if _expected(context, view.DELETE, nonce, now):
-            context.drafts.pop(DELETE_DRAFT, None)
-            await privacy.delete_everything(services.database, user_id, now)
-            await query.answer()
-            await show(update, view.deleted(t), None)
-            return END
+    if _expected(context, "d", pressed.nonce, now) is None:
+        await _stale(update, context)
+        return None
+    context.flows.delete = None
+    await privacy.delete_everything(services.database, _user_id(update), now)
+    await answer(update, context)
+    await show(update, view.deleted(context.t), None)
+    return END
+
+
+async def _stale(update: Update, context: AppContext) -> None:
     # Stale, replayed or forged: nothing happens, and a /delete in progress stays as it is.
-    await out_of_date(update, t, view.start_again(t))
-    return None
+    await stale(update, context, view.start_again(context.t))
 
 
 async def on_cancel_delete(update: Update, context: AppContext) -> int:
     """/cancel between the questions."""
-    context.drafts.pop(DELETE_DRAFT, None)
-    patient = await current_patient(update, context)
-    await reply(update, view.kept(language_of(update, patient)))
+    context.flows.delete = None
+    await reply(update, view.kept(context.t))
     return END
 
 
-async def on_delete_timeout(update: object, context: AppContext) -> None:
+async def on_delete_timeout(update: Update, context: AppContext) -> None:
     """The conversation timed out: the questions asked can no longer be answered."""
-    context.drafts.pop(DELETE_DRAFT, None)
+    context.flows.delete = None
 
 
 async def on_stop(update: Update, context: AppContext) -> None:
     """/stop: no reminders or news until /start."""
-    patient = await current_patient(update, context)
-    t = language_of(update, patient)
+    patient = context.patient
+    t = context.t
     if patient is None:
         await reply(update, view.nothing_to_pause(t))
         return
@@ -161,22 +152,23 @@ async def on_stop(update: Update, context: AppContext) -> None:
 def register(application: BotApp) -> None:
     """Register /export, /delete and its buttons, and /stop."""
     application.add_handler(CommandHandler("export", on_export))
-    buttons: CallbackQueryHandler[AppContext, object] = CallbackQueryHandler(
-        on_delete_button, pattern=callbacks.pattern(callbacks.PRIVACY)
-    )
+    buttons = [
+        Button(PrivacyKeep, on_keep),
+        Button(DeleteAsk, on_first_yes),
+        Button(DeleteConfirm, on_second_yes),
+    ]
     application.add_handler(
-        ConversationHandler(
-            entry_points=[CommandHandler("delete", on_delete), buttons],
-            states={
-                CONFIRMING: [buttons],
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, on_delete_timeout)],
-            },
+        conversation(
+            application,
+            "delete",
+            entry_points=[CommandHandler("delete", on_delete), *buttons],
+            states={CONFIRMING: buttons},
             fallbacks=[
                 CommandHandler("cancel", on_cancel_delete),
                 CommandHandler("delete", on_delete),
             ],
-            conversation_timeout=application.bot_data.settings.conversation_timeout,
-            name="delete",
+            on_timeout=on_delete_timeout,
+            allow_reentry=False,
         )
     )
     application.add_handler(CommandHandler("stop", on_stop))

@@ -4,34 +4,41 @@ re-plans reminders in the same transaction, and is confirmed in plain words.
 
 The menu lives on one message that each press edits. Its buttons are entry points, so a
 button pressed after a restart still works; only a typed city needs conversation state
-(and a `flow` mark, so that text goes elsewhere once the patient has moved on). Button data
-names a setting and its new value, never a patient: a press changes the presser's own
+(and a text-step mark, so that text goes elsewhere once the patient has moved on). Button
+data names a setting and its new value, never a patient: a press changes the presser's own
 settings, so forged or replayed data can reach nobody else's.
 """
 
 from __future__ import annotations
 
-import functools
 from zoneinfo import available_timezones
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    TypeHandler,
-)
+from telegram.ext import CommandHandler, ConversationHandler
 
-from bot import callbacks
+from bot.buttons import (
+    SettingsHeadsUp,
+    SettingsHour,
+    SettingsLanguage,
+    SettingsLeave,
+    SettingsLeaveAsk,
+    SettingsNews,
+    SettingsOpen,
+    SettingsQuiet,
+    SettingsZone,
+)
 from bot.context import AppContext, BotApp
-from bot.handlers.common import ask_to_start, current_patient, language_of, reply
-from bot.handlers.flow import TextStep, ask_for_text, out_of_date, show, stop_asking
-from bot.handlers.start import COMMON_ZONES
-from bot.i18n import SUPPORTED_LANGUAGES, Translator, translator
+from bot.i18n import translator
+from bot.kit.buttons import Button
+from bot.kit.conversation import conversation
+from bot.kit.screens import answer, reply, show, stale
+from bot.kit.text_steps import TextStep, ask_for_text, stop_asking
 from bot.parsing.timezones import resolve_timezone
 from bot.render import settings as view
+from bot.render.common import ask_to_start
+from bot.render.onboarding import offered_zones
 from bot.usecases.membership import current_clinic, leave_clinic
-from bot.usecases.settings import change_settings
+from bot.usecases.settings import SettingsChange, apply_settings
 from storage.records import Patient
 
 TYPING_ZONE = 0
@@ -41,166 +48,183 @@ ZONE_STEP = "settings:zone"
 Screen = tuple[str, InlineKeyboardMarkup | None]
 
 
-def _number(text: str, allowed: range) -> int | None:
-    """`text` as one of `allowed`, or None: digits only, so "+1" or " 1" are refused."""
-    if not text.isascii() or not text.isdigit() or len(text) > 2:
-        return None
-    value = int(text)
-    return value if value in allowed else None
-
-
-def _id(text: str) -> int | None:
-    """A database id from button data: ASCII digits only."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
-
-
-def _zones(patient: Patient, context: AppContext) -> list[str]:
-    """The patient's zone, the configured default, then the common ones; no repeats."""
-    default = context.services.settings.default_timezone
-    return list(dict.fromkeys((patient.timezone, default, *COMMON_ZONES)))
-
-
 async def on_settings(update: Update, context: AppContext) -> int:
     """/settings: the current values and a button per setting."""
-    patient = await current_patient(update, context)
+    patient = context.patient
     if patient is None:
-        await ask_to_start(update)
+        await reply(update, ask_to_start(context.t))
         return END
-    t = language_of(update, patient)
     clinic = await current_clinic(context.services.database, patient.id)
-    await reply(update, view.summary(patient, clinic, t), reply_markup=view.main_menu(patient, t))
+    await reply(
+        update, view.summary(patient, clinic, context.t), view.main_menu(patient, context.t)
+    )
     return END
 
 
-async def on_button(update: Update, context: AppContext) -> int | None:
-    """Any settings button: `st:<topic>` opens a choice, `st:<topic>:<value>` applies one."""
-    query = update.callback_query
-    assert query is not None
-    patient = await current_patient(update, context)
-    t = language_of(update, patient)
-    parts = callbacks.unpack(query.data, callbacks.SETTINGS) or []
-    screen: Screen | None = None
-    if patient is not None and len(parts) == 1:
-        screen = await _open(parts[0], patient, t, context)
-    elif patient is not None:
-        screen = await _apply(parts, patient, t, context)
+async def _pressed(update: Update, context: AppContext) -> Patient | None:
+    """The presser's patient; someone who never consented is told the button is stale."""
+    if context.patient is None:
+        await stale(update, context)
+    return context.patient
+
+
+async def _done(update: Update, context: AppContext, screen: Screen | None) -> None:
     if screen is None:
         # Stale, replayed or forged: nothing changed; the conversation stays as it was.
-        await out_of_date(update, t)
-        return None
-    await query.answer()
+        await stale(update, context)
+        return
+    await answer(update, context)
     await show(update, *screen)
-    if parts == [view.ZONE]:
+
+
+async def on_open(update: Update, context: AppContext, pressed: SettingsOpen) -> int | None:
+    """A topic: the summary, or one choice with its buttons."""
+    patient = await _pressed(update, context)
+    if patient is None:
+        return None
+    t = context.t
+    screen: Screen
+    match pressed.topic:
+        case "menu" | "x":
+            clinic = await current_clinic(context.services.database, patient.id)
+            menu = view.main_menu(patient, t) if pressed.topic == "menu" else None
+            screen = view.summary(patient, clinic, t), menu
+        case "tz":
+            default = context.services.settings.default_timezone
+            zones = offered_zones(patient.timezone, default)
+            screen = view.zone_question(patient, t), view.zone_menu(zones, patient.timezone, t)
+        case "h":
+            screen = view.hour_question(patient, t), view.hour_menu(patient, t)
+        case "d":
+            screen = view.heads_up_question(patient, t), view.heads_up_menu(patient, t)
+        case "q":
+            screen = view.quiet_question(patient, t), view.quiet_menu(patient, t)
+        case "l":
+            screen = view.language_question(t), view.language_menu(t)
+        case "c":
+            clinic = await current_clinic(context.services.database, patient.id)
+            screen = view.clinic_view(clinic, t), view.clinic_menu(clinic, t)
+    await _done(update, context, screen)
+    if pressed.topic == "tz":
         ask_for_text(context, ZONE_STEP)
         return TYPING_ZONE
     return END
 
 
-async def _open(topic: str, patient: Patient, t: Translator, context: AppContext) -> Screen | None:
-    """The screen of one topic: the summary, or a choice with its buttons."""
-    match topic:
-        case view.MENU | view.CLOSE:
-            clinic = await current_clinic(context.services.database, patient.id)
-            menu = view.main_menu(patient, t) if topic == view.MENU else None
-            return view.summary(patient, clinic, t), menu
-        case view.ZONE:
-            zones = _zones(patient, context)
-            return view.zone_question(patient, t), view.zone_menu(zones, patient.timezone, t)
-        case view.HOUR:
-            return view.hour_question(patient, t), view.hour_menu(patient, t)
-        case view.HEADS_UP:
-            return view.heads_up_question(patient, t), view.heads_up_menu(patient, t)
-        case view.QUIET:
-            return view.quiet_question(patient, t), view.quiet_menu(patient, t)
-        case view.LANGUAGE:
-            return view.language_question(t), view.language_menu(t)
-        case view.CLINIC:
-            clinic = await current_clinic(context.services.database, patient.id)
-            return view.clinic_view(clinic, t), view.clinic_menu(clinic, t)
-    return None
+async def _change(update: Update, context: AppContext, change: SettingsChange) -> None:
+    """Apply one change and show it confirmed above the refreshed summary."""
+    patient = await _pressed(update, context)
+    if patient is None:
+        return
+    services = context.services
+    changed = await apply_settings(services.database, patient.id, services.clock.now(), change)
+    context.who = context.who.with_patient(changed)
+    t = translator(changed.language)  # a language change is answered in the new language
+    clinic = await current_clinic(services.database, changed.id)
+    notice = view.changed_notice(change, changed, t)
+    screen = view.with_notice(notice, changed, clinic, t), view.main_menu(changed, t)
+    await _done(update, context, screen)
 
 
-async def _apply(
-    parts: list[str], patient: Patient, t: Translator, context: AppContext
-) -> Screen | None:
-    """Apply a chosen value and confirm it; None when the value is not one we offer."""
-    database, now = context.services.database, context.services.clock.now()
-    change = functools.partial(change_settings, database, patient.id, now)
-    match parts:
-        case [view.ZONE, value] if value in available_timezones():
-            patient = await change(timezone=value)
-            notice = view.zone_changed(patient, t)
-        case [view.HOUR, value] if (hour := _number(value, view.HOURS)) is not None:
-            patient = await change(reminder_hour=hour)
-            notice = view.hour_changed(patient, t)
-        case [view.HEADS_UP, value] if (days := _number(value, view.HEADS_UP_DAYS)) is not None:
-            patient = await change(heads_up_days=days)
-            notice = view.heads_up_changed(patient, t)
-        case [view.QUIET, value] if value in view.QUIET_PRESETS:
-            start, end = view.QUIET_PRESETS[value] or (None, None)
-            patient = await change(quiet_start=start, quiet_end=end)
-            notice = view.quiet_changed(patient, t)
-        case [view.LANGUAGE, value] if value in SUPPORTED_LANGUAGES:
-            patient = await change(language=value)
-            # The answer already speaks the new language.
-            t = translator(patient.language)
-            notice = view.language_changed(t)
-        case [view.BROADCASTS, view.BROADCASTS_ON | view.BROADCASTS_OFF as value]:
-            patient = await change(broadcasts_opt_out=value == view.BROADCASTS_OFF)
-            notice = view.broadcasts_changed(patient, t)
-        case [view.CLINIC, view.LEAVE_ASK, value]:
-            clinic = await current_clinic(database, patient.id)
-            if clinic is None or str(clinic.id) != value:
-                return None
-            return view.leave_question(clinic, t), view.leave_menu(clinic, t)
-        case [view.CLINIC, view.LEAVE_YES, value] if (clinic_id := _id(value)) is not None:
-            left = await leave_clinic(database, patient.id, clinic_id, now)
-            if left is None:
-                return None
-            notice = view.clinic_left(left, t)
-        case _:
-            return None
-    clinic = await current_clinic(database, patient.id)
-    return view.with_notice(notice, patient, clinic, t), view.main_menu(patient, t)
+async def on_zone(update: Update, context: AppContext, pressed: SettingsZone) -> int:
+    """A time-zone button."""
+    if pressed.zone not in available_timezones():
+        await stale(update, context)
+        return END
+    await _change(update, context, SettingsChange(timezone=pressed.zone))
+    return END
+
+
+async def on_hour(update: Update, context: AppContext, pressed: SettingsHour) -> int:
+    """A reminder-hour button."""
+    await _change(update, context, SettingsChange(reminder_hour=pressed.hour))
+    return END
+
+
+async def on_heads_up(update: Update, context: AppContext, pressed: SettingsHeadsUp) -> int:
+    """A heads-up button."""
+    await _change(update, context, SettingsChange(heads_up_days=pressed.days))
+    return END
+
+
+async def on_quiet(update: Update, context: AppContext, pressed: SettingsQuiet) -> int:
+    """A quiet-hours preset."""
+    start, end = view.QUIET_PRESETS[pressed.preset] or (None, None)
+    await _change(update, context, SettingsChange(quiet_start=start, quiet_end=end))
+    return END
+
+
+async def on_language(update: Update, context: AppContext, pressed: SettingsLanguage) -> int:
+    """A language button."""
+    await _change(update, context, SettingsChange(language=pressed.language))
+    return END
+
+
+async def on_news(update: Update, context: AppContext, pressed: SettingsNews) -> int:
+    """Clinic news on or off."""
+    await _change(update, context, SettingsChange(broadcasts_opt_out=pressed.value == "off"))
+    return END
+
+
+async def on_leave_ask(update: Update, context: AppContext, pressed: SettingsLeaveAsk) -> int:
+    """Leave this clinic: ask first (only for the clinic the patient is with now)."""
+    patient = await _pressed(update, context)
+    if patient is None:
+        return END
+    clinic = await current_clinic(context.services.database, patient.id)
+    screen = None
+    if clinic is not None and clinic.id == pressed.clinic:
+        screen = view.leave_question(clinic, context.t), view.leave_menu(clinic, context.t)
+    await _done(update, context, screen)
+    return END
+
+
+async def on_leave(update: Update, context: AppContext, pressed: SettingsLeave) -> int:
+    """Yes, leave: the clinic's guidance no longer applies."""
+    patient = await _pressed(update, context)
+    if patient is None:
+        return END
+    services, t = context.services, context.t
+    left = await leave_clinic(services.database, patient.id, pressed.clinic, services.clock.now())
+    screen = None
+    if left is not None:
+        notice = view.clinic_left(left, t)
+        screen = view.with_notice(notice, patient, None, t), view.main_menu(patient, t)
+    await _done(update, context, screen)
+    return END
 
 
 async def on_zone_text(update: Update, context: AppContext) -> int:
     """A typed city or zone name while the time-zone choice is open."""
     message = update.effective_message
-    assert message is not None
-    patient = await current_patient(update, context)
-    if patient is None:
+    patient = context.patient
+    if patient is None or message is None:
         stop_asking(context, ZONE_STEP)
-        await ask_to_start(update)
+        await reply(update, ask_to_start(context.t))
         return END
-    t = language_of(update, patient)
     zone = resolve_timezone(message.text or "")
     if zone is None:
-        await reply(update, view.zone_unknown(t))
+        await reply(update, view.zone_unknown(context.t))
         return TYPING_ZONE
     stop_asking(context, ZONE_STEP)
-    services = context.services
-    patient = await change_settings(
-        services.database, patient.id, services.clock.now(), timezone=zone
+    services, t = context.services, context.t
+    changed = await apply_settings(
+        services.database, patient.id, services.clock.now(), SettingsChange(timezone=zone)
     )
-    clinic = await current_clinic(services.database, patient.id)
-    await reply(
-        update,
-        view.with_notice(view.zone_changed(patient, t), patient, clinic, t),
-        reply_markup=view.main_menu(patient, t),
-    )
+    clinic = await current_clinic(services.database, changed.id)
+    notice = view.zone_changed(changed, t)
+    await reply(update, view.with_notice(notice, changed, clinic, t), view.main_menu(changed, t))
     return END
 
 
 async def on_cancel(update: Update, context: AppContext) -> int:
     """/cancel while a city is awaited."""
     stop_asking(context, ZONE_STEP)
-    patient = await current_patient(update, context)
-    await reply(update, view.cancelled(language_of(update, patient)))
+    await reply(update, view.cancelled(context.t))
     return END
 
 
-async def on_timeout(update: object, context: AppContext) -> None:
+async def on_timeout(update: Update, context: AppContext) -> None:
     """The city question was left open too long: stop reading text as a place."""
     stop_asking(context, ZONE_STEP)
 
@@ -208,19 +232,23 @@ async def on_timeout(update: object, context: AppContext) -> None:
 def register(application: BotApp) -> None:
     """Register /settings and its buttons."""
     application.add_handler(
-        ConversationHandler(
+        conversation(
+            application,
+            "settings",
             entry_points=[
                 CommandHandler("settings", on_settings),
-                CallbackQueryHandler(on_button, pattern=callbacks.pattern(callbacks.SETTINGS)),
+                Button(SettingsOpen, on_open),
+                Button(SettingsZone, on_zone),
+                Button(SettingsHour, on_hour),
+                Button(SettingsHeadsUp, on_heads_up),
+                Button(SettingsQuiet, on_quiet),
+                Button(SettingsLanguage, on_language),
+                Button(SettingsNews, on_news),
+                Button(SettingsLeaveAsk, on_leave_ask),
+                Button(SettingsLeave, on_leave),
             ],
-            states={
-                TYPING_ZONE: [TextStep(application, ZONE_STEP, on_zone_text)],
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
-            },
+            states={TYPING_ZONE: [TextStep(application, ZONE_STEP, on_zone_text)]},
             fallbacks=[CommandHandler("cancel", on_cancel)],
-            # Buttons from any earlier screen work at any step: each carries its own data.
-            allow_reentry=True,
-            conversation_timeout=application.bot_data.settings.conversation_timeout,
-            name="settings",
+            on_timeout=on_timeout,
         )
     )

@@ -1,4 +1,4 @@
-"""Staff of a clinic: /broadcast, /guidance and /stats, and the command menu of staff chats.
+"""Staff of a clinic: /broadcast, /guidance and /stats, in one conversation.
 
 One ConversationHandler carries every staff flow, so that starting /guidance in the middle
 of a /broadcast ends the broadcast's text prompt instead of leaving two flows waiting for
@@ -8,138 +8,139 @@ the clinic it names; anyone else gets a plain refusal and nothing happens.
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    TypeHandler,
-)
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
-from bot import callbacks
+from bot.buttons import (
+    BroadcastAudience,
+    BroadcastClinic,
+    BroadcastDays,
+    BroadcastDrop,
+    BroadcastNotice,
+    BroadcastSend,
+    BroadcastStop,
+    GuidanceApply,
+    GuidanceClinic,
+    GuidanceDone,
+    GuidanceDrop,
+    GuidanceEdit,
+    StatsClinic,
+)
 from bot.context import AppContext, BotApp
-from bot.handlers import staff_broadcast, staff_guidance
-from bot.handlers.common import reply
-from bot.handlers.flow import TextStep, stop_asking
-from bot.handlers.staff_access import clinic_id_of, refuse, staff_clinic, translator_for
+from bot.handlers import staff_broadcast as broadcast
+from bot.handlers import staff_guidance as guidance
+from bot.handlers.staff_access import refuse, staff_clinic
+from bot.jobs import broadcast_progress
+from bot.kit.buttons import Button
+from bot.kit.conversation import conversation
+from bot.kit.screens import answer, reply
+from bot.kit.text_steps import TextStep, stop_asking
+from bot.render.common import out_of_date
 from bot.render.staff import stats_text
+from bot.render.staff_screens import stopped, timed_out
 from bot.usecases.clinics import NotStaffError, clinic_stats
 
-logger = logging.getLogger(__name__)
-
-# --- /stats --------------------------------------------------------------------------------------
+END = ConversationHandler.END
+STEPS = (broadcast.TEXT_STEP, broadcast.DAYS_STEP, guidance.DAYS_STEP, guidance.REASON_STEP)
 
 
 async def on_stats(update: Update, context: AppContext) -> int:
     """/stats: the clinic's members, reminders and last broadcasts."""
-    clinic = await staff_clinic(update, context, callbacks.CLINIC)
+    clinic = await staff_clinic(update, context, StatsClinic)
     if clinic is not None:
         await _show_stats(update, context, clinic.id)
-    return ConversationHandler.END
+    return END
 
 
-async def on_stats_button(update: Update, context: AppContext) -> int:
-    """`cl:c:<clinic id>`: the clinic chosen for /stats."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    parts = callbacks.unpack(query.data, callbacks.CLINIC) or []
-    clinic_id = clinic_id_of(parts[1]) if len(parts) == 2 else None
-    if clinic_id is not None:
-        await _show_stats(update, context, clinic_id)
-    return ConversationHandler.END
+async def on_stats_clinic(update: Update, context: AppContext, pressed: StatsClinic) -> int:
+    """The clinic chosen for /stats."""
+    await answer(update, context)
+    await _show_stats(update, context, pressed.clinic)
+    return END
 
 
 async def _show_stats(update: Update, context: AppContext, clinic_id: int) -> None:
     user = update.effective_user
     assert user is not None
-    t = await translator_for(update, context)
     services = context.services
     try:
         report = await clinic_stats(services.database, clinic_id, user.id, services.clock.now())
     except NotStaffError:
-        await refuse(update, t)
+        await refuse(update, context)
         return
-    await reply(update, stats_text(report, t))
-
-
-# --- wiring --------------------------------------------------------------------------------------
+    await reply(update, stats_text(report, context.t))
 
 
 async def on_cancel(update: Update, context: AppContext) -> int:
     """/cancel inside a staff flow: forget the draft, change nothing."""
     _forget(context)
-    t = await translator_for(update, context)
-    await reply(update, t.gettext("Stopped. Nothing was sent or changed."))
-    return ConversationHandler.END
+    await reply(update, stopped(context.t))
+    return END
 
 
 async def on_timeout(update: Update, context: AppContext) -> None:
     """A staff flow left open for `conversation_timeout`: forget it, say nothing happened."""
     _forget(context)
-    t = await translator_for(update, context)
-    await reply(update, t.gettext("⌛ I stopped waiting: nothing was sent or changed."))
+    await reply(update, timed_out(context.t))
+
+
+async def on_unknown(update: Update, context: AppContext) -> None:
+    """A staff button whose data is mangled or from another version: a notice, no message.
+
+    Staff chats carry progress messages and previews; an extra message there would only
+    push them up.
+    """
+    await answer(update, context, out_of_date(context.t))
 
 
 def _forget(context: AppContext) -> None:
-    context.drafts.pop(staff_broadcast.DRAFT, None)
-    context.drafts.pop(staff_guidance.DRAFT, None)
+    context.flows.broadcast = None
+    context.flows.guidance = None
     for step in STEPS:
         stop_asking(context, step)
-
-
-STEPS = (
-    staff_broadcast.TEXT_STEP,
-    staff_broadcast.DAYS_STEP,
-    staff_guidance.DAYS_STEP,
-    staff_guidance.REASON_STEP,
-)
 
 
 def register(application: BotApp) -> None:
     """Register the staff conversation and the broadcast progress job."""
     entry_points: list[BaseHandler[Update, AppContext, object]] = [
-        CommandHandler("broadcast", staff_broadcast.on_broadcast),
-        CommandHandler("guidance", staff_guidance.on_guidance),
+        CommandHandler("broadcast", broadcast.on_broadcast),
+        CommandHandler("guidance", guidance.on_guidance),
         CommandHandler("stats", on_stats),
-        CallbackQueryHandler(
-            staff_broadcast.on_button, pattern=callbacks.pattern(callbacks.BROADCAST)
-        ),
-        CallbackQueryHandler(
-            staff_guidance.on_button, pattern=callbacks.pattern(callbacks.GUIDANCE)
-        ),
-        CallbackQueryHandler(on_stats_button, pattern=rf"^{callbacks.CLINIC}:c:"),
+        Button(BroadcastClinic, broadcast.on_clinic),
+        Button(BroadcastAudience, broadcast.on_audience),
+        Button(BroadcastDays, broadcast.on_days),
+        Button(BroadcastSend, broadcast.on_send),
+        Button(BroadcastStop, broadcast.on_stop),
+        Button(BroadcastDrop, broadcast.on_drop),
+        Button(BroadcastNotice, broadcast.on_notice),
+        Button(GuidanceClinic, guidance.on_clinic),
+        Button(GuidanceEdit, guidance.on_edit),
+        Button(GuidanceApply, guidance.on_apply),
+        Button(GuidanceDrop, guidance.on_drop),
+        Button(GuidanceDone, guidance.on_done),
+        Button(StatsClinic, on_stats_clinic),
     ]
-    # Typed text only reaches a step while it is the question asked last (see `flow`).
-    steps = {
-        staff_broadcast.TEXT: TextStep(
-            application, staff_broadcast.TEXT_STEP, staff_broadcast.on_text
-        ),
-        staff_broadcast.DAYS: TextStep(
-            application, staff_broadcast.DAYS_STEP, staff_broadcast.on_days_text
-        ),
-        staff_guidance.DAYS: TextStep(
-            application, staff_guidance.DAYS_STEP, staff_guidance.on_days_text
-        ),
-        staff_guidance.REASON: TextStep(
-            application, staff_guidance.REASON_STEP, staff_guidance.on_reason_text
-        ),
-    }
+    # Typed text only reaches a step while it is the question asked last (see text_steps).
     application.add_handler(
-        ConversationHandler(
+        conversation(
+            application,
+            "staff",
             entry_points=entry_points,
             states={
-                **{state: [step] for state, step in steps.items()},
-                ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
+                broadcast.TEXT: [TextStep(application, broadcast.TEXT_STEP, broadcast.on_text)],
+                broadcast.DAYS: [
+                    TextStep(application, broadcast.DAYS_STEP, broadcast.on_days_text)
+                ],
+                guidance.DAYS: [TextStep(application, guidance.DAYS_STEP, guidance.on_days_text)],
+                guidance.REASON: [
+                    TextStep(application, guidance.REASON_STEP, guidance.on_reason_text)
+                ],
             },
             # Commands and buttons start over from any state: the newest intention wins.
             fallbacks=[CommandHandler("cancel", on_cancel), *entry_points],
-            conversation_timeout=application.bot_data.settings.conversation_timeout,
-            name="staff",
+            on_timeout=on_timeout,
+            allow_reentry=False,
         )
     )
-    staff_broadcast.register_progress(application)
-    staff_guidance.register_resume(application)
+    application.add_handler(CallbackQueryHandler(on_unknown, pattern=r"^(bc|gd)(:|$)"))
+    broadcast_progress.register(application)

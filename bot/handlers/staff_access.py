@@ -1,81 +1,50 @@
-"""What every staff screen shares: who is staff of which clinic, refusals, the staff menu."""
+"""Which clinic a staff command acts for, and the refusal everyone else gets."""
 
 from __future__ import annotations
 
-from telegram import (
-    Bot,
-    BotCommand,
-    BotCommandScopeChat,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Update,
-)
+from collections.abc import Callable
 
-from bot import callbacks
+from telegram import Update
+
+from bot.callbacks import CallbackData
 from bot.context import AppContext
-from bot.handlers.commands_menu import patient_commands
-from bot.handlers.common import current_patient, language_of, reply
-from bot.i18n import Translator, translator
+from bot.kit.screens import reply
+from bot.render import staff_screens as view
 from bot.usecases.clinics import staff_clinics
 from storage.records import Clinic
 
-STAFF_COMMANDS = ("broadcast", "guidance", "stats")
 
-
-def staff_commands(language: str) -> list[BotCommand]:
-    """A staff chat's menu: the staff commands first, then the patients' ones."""
-    _ = translator(language).gettext
-    return [
-        BotCommand("broadcast", _("Message your clinic's patients")),
-        BotCommand("guidance", _("Your clinic's spacing rules")),
-        BotCommand("stats", _("Your clinic's numbers")),
-        *patient_commands(language),
-    ]
-
-
-async def publish_staff_commands(bot: Bot, chat_id: int, language: str) -> None:
-    """Show the staff commands in this chat only; patients' chats keep the default menu."""
-    await bot.set_my_commands(staff_commands(language), scope=BotCommandScopeChat(chat_id))
-
-
-async def translator_for(update: Update, context: AppContext) -> Translator:
-    """The language of the person pressing: their patient setting, else Telegram's."""
-    return language_of(update, await current_patient(update, context))
-
-
-async def refuse(update: Update, t: Translator) -> None:
+async def refuse(update: Update, context: AppContext) -> None:
     """The plain answer to anyone who is not staff."""
-    await reply(update, t.gettext("Sorry, this command is for clinic staff only."))
+    await reply(update, view.refused(context.t))
 
 
-async def staff_clinic(update: Update, context: AppContext, prefix: str) -> Clinic | None:
+async def staff_clinic(
+    update: Update, context: AppContext, choose: Callable[[int], CallbackData]
+) -> Clinic | None:
     """The clinic a staff command acts for; asks which one when the user has several.
 
-    Returns None when the user is not staff (after refusing) or was asked to choose
-    (the choice comes back as the button `prefix:c:<clinic id>`).
+    Returns None when the user is not staff (after refusing) or was asked to choose (the
+    choice comes back as the button `choose(clinic id)`).
     """
     user = update.effective_user
-    t = await translator_for(update, context)
     if user is None:
         return None
     clinics = await staff_clinics(context.services.database, user.id)
     if not clinics:
-        await refuse(update, t)
+        await refuse(update, context)
         return None
     if len(clinics) == 1:
         return clinics[0]
-    buttons = [
-        [
-            InlineKeyboardButton(
-                clinic.name[:60], callback_data=callbacks.pack(prefix, "c", clinic.id)
-            )
-        ]
-        for clinic in clinics
-    ]
-    await reply(update, t.gettext("Which clinic?"), reply_markup=InlineKeyboardMarkup(buttons))
+    await reply(update, view.which_clinic(context.t), view.clinic_keyboard(clinics, choose))
     return None
 
 
-def clinic_id_of(part: str) -> int | None:
-    """A clinic id from callback data, or None when it is not a plain number."""
-    return int(part) if part.isascii() and part.isdigit() and len(part) < 12 else None
+async def clinic_of_staff(update: Update, context: AppContext, clinic_id: int) -> Clinic | None:
+    """The clinic with this id if the presser is its staff; otherwise refused and None."""
+    user = update.effective_user
+    clinics = await staff_clinics(context.services.database, user.id) if user else []
+    found = next((clinic for clinic in clinics if clinic.id == clinic_id), None)
+    if found is None:
+        await refuse(update, context)
+    return found

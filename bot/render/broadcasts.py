@@ -1,27 +1,26 @@
 """A clinic broadcast as patients read it: the staff's HTML plus a footer in their language.
 
-The outbox payload keeps the staff's HTML body, the clinic's name, and the exact message the
-author previewed (in the author's language). A recipient who reads that language gets the
-previewed text byte for byte; anyone else gets the same body with the footer translated.
+The outbox payload keeps the staff's HTML body, the clinic's name and the author's language.
+The message is composed at send time: a recipient who reads the author's language gets the
+previewed text byte for byte (`compose` is deterministic), anyone else the same body with
+the footer translated.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from bot.delivery.rendering import Rendered, RenderError
 from bot.i18n import SUPPORTED_LANGUAGES, Translator, normalise_language, translator
 from bot.render.words import provider_prompt
+from bot.usecases.payloads import BroadcastMessage, Payload
 from storage.recipients import Recipient
 from storage.records import OutboxMessage
 
 # Telegram's limit for a message's visible text, in UTF-16 code units.
 MAX_MESSAGE_LENGTH = 4096
-PAYLOAD_FORMAT = 1
 
 _TAG = re.compile(r"<[^>]*>")
 
@@ -59,40 +58,23 @@ def longest_length(body: str, clinic_name: str) -> int:
     )
 
 
-def broadcast_payload(body: str, clinic_id: int, clinic_name: str, language: str) -> dict[str, Any]:
-    """The outbox payload of one broadcast: body, clinic, and the previewed message."""
-    language = normalise_language(language)
-    return {
-        "format": PAYLOAD_FORMAT,
-        "body": body,
-        "clinic_id": clinic_id,
-        "clinic": clinic_name,
-        "language": language,
-        "html": compose(body, clinic_name, translator(language)),
-    }
-
-
-def render_broadcast(payload: Mapping[str, Any], language: str | None) -> str:
-    """The HTML to send to a recipient who reads `language` (the dispatcher's render hook)."""
-    wanted = normalise_language(language)
-    if wanted == payload.get("language") and isinstance(payload.get("html"), str):
-        return str(payload["html"])
-    return compose(str(payload["body"]), str(payload["clinic"]), translator(wanted))
+def render_broadcast(broadcast: BroadcastMessage, language: str | None) -> str:
+    """The HTML to send to a recipient who reads `language`."""
+    return compose(broadcast.body, broadcast.clinic, translator(normalise_language(language)))
 
 
 def render_broadcast_message(
-    message: OutboxMessage, recipient: Recipient, now: datetime
+    message: OutboxMessage, payload: Payload, recipient: Recipient, now: datetime
 ) -> Rendered:
     """The dispatcher's renderer for broadcast rows (see `bot.delivery.rendering`).
 
     A member who left the clinic or turned clinic messages off after the broadcast was
     queued is not written to: the row fails with that reason.
     """
-    payload = message.payload
-    if payload.get("format") != PAYLOAD_FORMAT or not isinstance(payload.get("body"), str):
+    if not isinstance(payload, BroadcastMessage):
         raise RenderError("not a broadcast payload")
     clinic = recipient.clinic
-    if clinic is None or clinic.id != payload.get("clinic_id"):
+    if clinic is None or clinic.id != payload.clinic_id:
         raise RenderError("the patient is no longer a member of the clinic")
     if recipient.patient.broadcasts_opt_out:
         raise RenderError("the patient turned clinic messages off")

@@ -11,7 +11,7 @@ from bot.render.reasons import reason_sentence, relevant_reasons
 from bot.render.words import capitalised, procedure_name, provider_prompt
 from bot.usecases.history import reminder_contents
 from bot.usecases.overview import Overview, ProcedureOutlook
-from bot.usecases.reminder_payload import ReminderContent
+from bot.usecases.payloads import ReminderContent
 from rules import BlockedWindow, Earliest, ReminderKind
 
 # A long history can block many stretches; the nearest few are what a patient acts on.

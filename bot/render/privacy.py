@@ -1,27 +1,31 @@
 """/export, /delete and /stop as the patient sees them.
 
-Delete buttons carry `pv:<step>:<nonce>`: the nonce is issued by /delete for this chat only
-and kept in memory, so a forged, replayed or old button cannot skip a question.
+Delete buttons carry the request's nonce (`DeleteAsk`, `DeleteConfirm`): it is issued by
+/delete for this chat only and kept in memory, so a forged, replayed or old button cannot
+skip a question.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
+from bot.buttons import DeleteAsk, DeleteConfirm, PrivacyKeep
 from bot.i18n import Translator
-
-# Steps: the second part of the callback data.
-ASK = "a"  # "yes" to the first question: ask the second
-DELETE = "d"  # "yes" to the second question: delete
-KEEP = "k"  # "keep my data", at either step
+from bot.render.keyboards import button
+from bot.usecases.privacy import Export
 
 
 def export_filename(today: date) -> str:
     """`interval-export-2026-11-24.json`."""
     return f"interval-export-{today.isoformat()}.json"
+
+
+def export_bytes(export: Export) -> bytes:
+    """The export as a readable JSON file."""
+    return json.dumps(export.document, ensure_ascii=False, indent=2).encode()
 
 
 def export_caption(today: date, t: Translator) -> str:
@@ -43,9 +47,7 @@ def nothing_to_delete(t: Translator) -> str:
 
 
 def _keep(t: Translator) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        t.gettext("Keep my data"), callback_data=callbacks.pack(callbacks.PRIVACY, KEEP)
-    )
+    return button(t.gettext("Keep my data"), PrivacyKeep())
 
 
 def first_question(t: Translator) -> str:
@@ -59,9 +61,7 @@ def first_question(t: Translator) -> str:
 
 def first_keyboard(nonce: str, t: Translator) -> InlineKeyboardMarkup:
     """Yes (go on to the second question) or keep."""
-    yes = InlineKeyboardButton(
-        t.gettext("Yes, delete"), callback_data=callbacks.pack(callbacks.PRIVACY, ASK, nonce)
-    )
+    yes = button(t.gettext("Yes, delete"), DeleteAsk(nonce))
     return InlineKeyboardMarkup([[yes], [_keep(t)]])
 
 
@@ -72,10 +72,7 @@ def second_question(t: Translator) -> str:
 
 def second_keyboard(nonce: str, t: Translator) -> InlineKeyboardMarkup:
     """Keep first: a quick double tap on "Yes" lands on the harmless button."""
-    delete = InlineKeyboardButton(
-        t.gettext("Delete everything"),
-        callback_data=callbacks.pack(callbacks.PRIVACY, DELETE, nonce),
-    )
+    delete = button(t.gettext("Delete everything"), DeleteConfirm(nonce))
     return InlineKeyboardMarkup([[_keep(t)], [delete]])
 
 

@@ -3,39 +3,36 @@
 Rendered at send time from the outbox payload, in the patient's language of that moment.
 Reminders that announce a date (heads-up, "you may now book", re-treatment) carry the
 buttons **Booked**, **Remind me in 3 days** and **Not for me**; a reminder before a planned
-procedure only informs. Callback data is `rm:<action>:<outbox id>`; the handler checks that
-the row belongs to whoever presses.
+procedure only informs. The buttons carry the outbox id (`ReminderBooked`, ...); the
+handler checks that the row belongs to whoever presses.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import callbacks
+from bot.buttons import ReminderBooked, ReminderNotForMe, ReminderSnooze
+from bot.callbacks import CallbackData
 from bot.delivery.rendering import Rendered, RenderError
 from bot.i18n import Translator, translator
 from bot.render.reasons import reason_sentence, relevant_reasons
 from bot.render.words import capitalised, procedure_name, provider_prompt
-from bot.usecases.reminder_payload import (
+from bot.usecases.payloads import (
     CHAIN_KINDS,
+    CatchUpNotice,
+    Payload,
     ReminderContent,
-    notice_type,
+    ReminderKey,
+    SnoozeNotice,
     parse_key,
-    reminder_content,
 )
 from bot.usecases.reminders import Booked, Dismissed, Snoozed
 from rules import Procedure, ReminderKind, Violation
 from storage.recipients import Recipient
 from storage.records import Clinic, OutboxMessage
-
-# Callback actions after the `rm` prefix.
-BOOKED = "b"
-SNOOZE = "s"
-NOT_FOR_ME = "x"
 
 
 def local_today(recipient: Recipient, now: datetime) -> date:
@@ -43,37 +40,32 @@ def local_today(recipient: Recipient, now: datetime) -> date:
     return now.astimezone(ZoneInfo(recipient.patient.timezone)).date()
 
 
-def render_reminder(message: OutboxMessage, recipient: Recipient, now: datetime) -> Rendered:
+def render_reminder(
+    message: OutboxMessage, payload: Payload, recipient: Recipient, now: datetime
+) -> Rendered:
     """An outbox reminder as the patient's message."""
-    content = _content(message.payload)
-    announced = _announced(message.dedupe_key, content)
+    if not isinstance(payload, ReminderContent):
+        raise RenderError("not a reminder payload")
+    announced = _announced(message.dedupe_key, payload)
     t = translator(recipient.patient.language)
-    text = _reminder_text(content, announced, t, local_today(recipient, now), recipient.clinic)
-    return Rendered(text=text, reply_markup=_keyboard(content, message.id, t, recipient.clinic))
+    text = _reminder_text(payload, announced, t, local_today(recipient, now), recipient.clinic)
+    return Rendered(text=text, reply_markup=_keyboard(payload, message.id, t, recipient.clinic))
 
 
-def render_notice(message: OutboxMessage, recipient: Recipient, now: datetime) -> Rendered:
+def render_notice(
+    message: OutboxMessage, payload: Payload, recipient: Recipient, now: datetime
+) -> Rendered:
     """A notice: a reminder asked again, or the catch-up summary after a long downtime."""
     t = translator(recipient.patient.language)
-    kind = notice_type(message.payload)
-    if kind == "snooze":
-        content = _content(message.payload.get("reminder"))
-        announced = _announced(str(message.payload.get("key", "")), content)
+    if isinstance(payload, SnoozeNotice):
+        content = payload.reminder
+        announced = _announced(payload.key, content)
         body = _reminder_text(content, announced, t, local_today(recipient, now), recipient.clinic)
         text = t.gettext("🔔 As you asked, here it is again.") + "\n\n" + body
         return Rendered(text=text, reply_markup=_keyboard(content, message.id, t, recipient.clinic))
-    if kind == "catch_up":
-        return Rendered(text=_catch_up_text(message.payload, t))
+    if isinstance(payload, CatchUpNotice):
+        return Rendered(text=_catch_up_text(payload, t))
     raise RenderError("unknown notice type")
-
-
-def _content(payload: Any) -> ReminderContent:
-    if not isinstance(payload, Mapping):
-        raise RenderError("reminder payload is not an object")
-    try:
-        return reminder_content(dict(payload))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise RenderError(f"unreadable reminder payload ({type(exc).__name__})") from None
 
 
 def _announced(key: str, content: ReminderContent) -> date:
@@ -141,32 +133,28 @@ def _keyboard(
     """The inline keyboard in its JSON form (see `bot.delivery.rendering.Markup`)."""
     rows: list[list[dict[str, str]]] = []
 
-    def button(text: str, action: str) -> dict[str, str]:
-        data = callbacks.pack(callbacks.REMINDER, action, outbox_id)
-        return {"text": text, "callback_data": data}
+    def button(text: str, data: CallbackData) -> dict[str, str]:
+        return {"text": text, "callback_data": data.pack()}
 
     if content.kind in CHAIN_KINDS:
         rows.append(
             [
-                button(t.gettext("✅ Booked"), BOOKED),
-                button(t.gettext("⏰ Remind me in 3 days"), SNOOZE),
+                button(t.gettext("✅ Booked"), ReminderBooked(outbox_id)),
+                button(t.gettext("⏰ Remind me in 3 days"), ReminderSnooze(outbox_id)),
             ]
         )
-        rows.append([button(t.gettext("🙅 Not for me"), NOT_FOR_ME)])
+        rows.append([button(t.gettext("🙅 Not for me"), ReminderNotForMe(outbox_id))])
     if clinic is not None and clinic.booking_url and _button_url(clinic.booking_url):
         label = t.gettext("📅 Book with {clinic}").format(clinic=clinic.name)
         rows.append([{"text": label, "url": clinic.booking_url}])
     return {"inline_keyboard": rows} if rows else None
 
 
-def _catch_up_text(payload: Mapping[str, Any], t: Translator) -> str:
-    items = payload.get("items")
-    if not isinstance(items, list) or not items:
-        raise RenderError("catch-up summary without items")
+def _catch_up_text(payload: CatchUpNotice, t: Translator) -> str:
     seen: set[str] = set()
     lines = [t.gettext("📬 <b>While I was offline, these reminders came due:</b>")]
-    for item in items:
-        line = capitalised(_catch_up_line(item, t))
+    for key in payload.keys:
+        line = capitalised(_catch_up_line(key, t))
         if line not in seen:
             seen.add(line)
             lines.append(f"• {line}")
@@ -179,12 +167,7 @@ def _catch_up_text(payload: Mapping[str, Any], t: Translator) -> str:
     return "\n".join(lines)
 
 
-def _catch_up_line(item: Any, t: Translator) -> str:
-    if not isinstance(item, Mapping):
-        raise RenderError("catch-up item is not an object")
-    key = parse_key(str(item.get("key", "")))
-    if key is None:
-        raise RenderError("catch-up item without a reminder key")
+def _catch_up_line(key: ReminderKey, t: Translator) -> str:
     name = procedure_name(key.procedure, t)
     values = {"procedure": name, "Procedure": capitalised(name), "date": t.long_date(key.on)}
     if key.kind is ReminderKind.BEFORE_PLANNED:
@@ -227,22 +210,12 @@ def ask_booked_date(procedure: Procedure, t: Translator) -> str:
     ).format(procedure=procedure_name(procedure, t))
 
 
-def date_not_understood(t: Translator) -> str:
-    """A typed booking date that is not a date."""
-    return t.gettext("I couldn't read that as a date. Try “15 Dec” or “2026-12-15”, or /cancel.")
-
-
 def date_in_past(t: Translator) -> str:
     """A booking date before today."""
     return t.gettext(
         "That date has passed. Which date is the appointment? If you already had it, "
         "log it with /log. Or /cancel."
     )
-
-
-def date_out_of_range(t: Translator) -> str:
-    """A booking date more than two years ahead."""
-    return t.gettext("That is more than two years ahead. Which date is the appointment?")
 
 
 def booked(result: Booked, t: Translator) -> str:

@@ -1,45 +1,40 @@
 """/settings as the patient sees it: the summary, each choice's buttons, and confirmations.
 
-Button data is `st:<topic>` to open a choice and `st:<topic>:<value>` to apply one; the
-handler parses exactly these shapes and nothing else. Values are the new setting itself
-(never a toggle, never a patient id), so pressing the same button twice changes nothing
-the second time.
+Buttons open a topic (`SettingsOpen`) or apply a value (`SettingsHour`, ...; see
+`bot.buttons`). Values are the new setting itself (never a toggle, never a patient id), so
+pressing the same button twice changes nothing the second time.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks
+from bot.buttons import (
+    QuietPreset,
+    SettingsHeadsUp,
+    SettingsHour,
+    SettingsLanguage,
+    SettingsLeave,
+    SettingsLeaveAsk,
+    SettingsNews,
+    SettingsOpen,
+    SettingsQuiet,
+    SettingsZone,
+)
 from bot.i18n import LANGUAGE_NAMES, SUPPORTED_LANGUAGES, Translator
+from bot.render.keyboards import button, in_rows
+from bot.usecases.settings import SettingsChange
 from rules.reminders import shift_out_of_quiet
-from storage.records import Clinic, Patient, PatientState
-
-# Topics: the second part of the callback data.
-MENU = "menu"
-ZONE = "tz"
-HOUR = "h"
-HEADS_UP = "d"
-QUIET = "q"
-LANGUAGE = "l"
-BROADCASTS = "b"
-CLINIC = "c"
-CLOSE = "x"
-
-# Values of the clinic topic: ask to leave, then confirm; both carry the clinic id.
-LEAVE_ASK = "l"
-LEAVE_YES = "y"
-BROADCASTS_ON = "on"
-BROADCASTS_OFF = "off"
+from storage.records import UNSET, Clinic, Patient, PatientState
 
 HOURS = range(24)
 HEADS_UP_DAYS = range(8)
 # Quiet-hour presets: start and end (local wall times), or None for "off".
-QUIET_PRESETS: dict[str, tuple[time, time] | None] = {
+QUIET_PRESETS: dict[QuietPreset, tuple[time, time] | None] = {
     "22-8": (time(22), time(8)),
     "21-9": (time(21), time(9)),
     "23-7": (time(23), time(7)),
@@ -47,20 +42,8 @@ QUIET_PRESETS: dict[str, tuple[time, time] | None] = {
 }
 
 
-def _data(*parts: object) -> str:
-    return callbacks.pack(callbacks.SETTINGS, *parts)
-
-
-def _button(text: str, *parts: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text, callback_data=_data(*parts))
-
-
 def _back(t: Translator) -> InlineKeyboardButton:
-    return _button(t.gettext("« Back"), MENU)
-
-
-def _rows(buttons: Sequence[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+    return button(t.gettext("« Back"), SettingsOpen("menu"))
 
 
 def _marked(text: str, current: bool) -> str:
@@ -90,7 +73,7 @@ def heads_up_label(days: int, t: Translator) -> str:
     return t.ngettext("{count} day before", "{count} days before", days).format(count=days)
 
 
-def current_quiet_preset(patient: Patient) -> str | None:
+def current_quiet_preset(patient: Patient) -> QuietPreset | None:
     """The key of the preset the patient has now, if any."""
     now = (patient.quiet_start, patient.quiet_end)
     for key, preset in QUIET_PRESETS.items():
@@ -130,22 +113,25 @@ def summary(patient: Patient, clinic: Clinic | None, t: Translator) -> str:
 def main_menu(patient: Patient, t: Translator) -> InlineKeyboardMarkup:
     """One button per setting, and Done."""
     if patient.broadcasts_opt_out:
-        news = _button(t.gettext("🔔 Turn clinic news on"), BROADCASTS, BROADCASTS_ON)
+        news = button(t.gettext("🔔 Turn clinic news on"), SettingsNews("on"))
     else:
-        news = _button(t.gettext("🔕 Turn clinic news off"), BROADCASTS, BROADCASTS_OFF)
+        news = button(t.gettext("🔕 Turn clinic news off"), SettingsNews("off"))
     return InlineKeyboardMarkup(
         [
             [
-                _button(t.gettext("🌍 Time zone"), ZONE),
-                _button(t.gettext("⏰ Reminder time"), HOUR),
+                button(t.gettext("🌍 Time zone"), SettingsOpen("tz")),
+                button(t.gettext("⏰ Reminder time"), SettingsOpen("h")),
             ],
             [
-                _button(t.gettext("📅 Early reminder"), HEADS_UP),
-                _button(t.gettext("🌙 Quiet hours"), QUIET),
+                button(t.gettext("📅 Early reminder"), SettingsOpen("d")),
+                button(t.gettext("🌙 Quiet hours"), SettingsOpen("q")),
             ],
             # Both words, so someone who cannot read the current language still finds it.
-            [_button(t.gettext("🗣 Language / Idioma"), LANGUAGE), news],
-            [_button(t.gettext("🏥 Clinic"), CLINIC), _button(t.gettext("✔️ Done"), CLOSE)],
+            [button(t.gettext("🗣 Language / Idioma"), SettingsOpen("l")), news],
+            [
+                button(t.gettext("🏥 Clinic"), SettingsOpen("c")),
+                button(t.gettext("✔️ Done"), SettingsOpen("x")),
+            ],
         ]
     )
 
@@ -168,8 +154,8 @@ def zone_question(patient: Patient, t: Translator) -> str:
 
 def zone_menu(zones: Iterable[str], current: str, t: Translator) -> InlineKeyboardMarkup:
     """One button per zone (the current one ticked), two to a row."""
-    buttons = [_button(_marked(zone, zone == current), ZONE, zone) for zone in zones]
-    return InlineKeyboardMarkup([*_rows(buttons, 2), [_back(t)]])
+    buttons = [button(_marked(zone, zone == current), SettingsZone(zone)) for zone in zones]
+    return InlineKeyboardMarkup([*in_rows(buttons, 2), [_back(t)]])
 
 
 def hour_question(patient: Patient, t: Translator) -> str:
@@ -182,10 +168,10 @@ def hour_question(patient: Patient, t: Translator) -> str:
 def hour_menu(patient: Patient, t: Translator) -> InlineKeyboardMarkup:
     """A grid of the 24 hours."""
     buttons = [
-        _button(_marked(hour_label(hour), hour == patient.reminder_hour), HOUR, hour)
+        button(_marked(hour_label(hour), hour == patient.reminder_hour), SettingsHour(hour))
         for hour in HOURS
     ]
-    return InlineKeyboardMarkup([*_rows(buttons, 4), [_back(t)]])
+    return InlineKeyboardMarkup([*in_rows(buttons, 4), [_back(t)]])
 
 
 def heads_up_question(patient: Patient, t: Translator) -> str:
@@ -198,10 +184,10 @@ def heads_up_question(patient: Patient, t: Translator) -> str:
 def heads_up_menu(patient: Patient, t: Translator) -> InlineKeyboardMarkup:
     """0 to 7 days."""
     buttons = [
-        _button(_marked(str(days), days == patient.heads_up_days), HEADS_UP, days)
+        button(_marked(str(days), days == patient.heads_up_days), SettingsHeadsUp(days))
         for days in HEADS_UP_DAYS
     ]
-    return InlineKeyboardMarkup([*_rows(buttons, 4), [_back(t)]])
+    return InlineKeyboardMarkup([*in_rows(buttons, 4), [_back(t)]])
 
 
 def quiet_question(patient: Patient, t: Translator) -> str:
@@ -226,8 +212,8 @@ def quiet_menu(patient: Patient, t: Translator) -> InlineKeyboardMarkup:
     buttons = []
     for key, preset in QUIET_PRESETS.items():
         label = (quiet_label(*preset) if preset else None) or t.gettext("No quiet hours")
-        buttons.append(_button(_marked(label, key == current), QUIET, key))
-    return InlineKeyboardMarkup([*_rows(buttons, 2), [_back(t)]])
+        buttons.append(button(_marked(label, key == current), SettingsQuiet(key)))
+    return InlineKeyboardMarkup([*in_rows(buttons, 2), [_back(t)]])
 
 
 def language_question(t: Translator) -> str:
@@ -238,7 +224,7 @@ def language_question(t: Translator) -> str:
 def language_menu(t: Translator) -> InlineKeyboardMarkup:
     """One button per supported language, in its own name."""
     buttons = [
-        _button(_marked(LANGUAGE_NAMES[code], code == t.language), LANGUAGE, code)
+        button(_marked(LANGUAGE_NAMES[code], code == t.language), SettingsLanguage(code))
         for code in SUPPORTED_LANGUAGES
     ]
     return InlineKeyboardMarkup([buttons, [_back(t)]])
@@ -261,7 +247,7 @@ def clinic_menu(clinic: Clinic | None, t: Translator) -> InlineKeyboardMarkup:
     """Leave (when linked), and back."""
     rows = []
     if clinic is not None:
-        rows.append([_button(t.gettext("🚪 Leave this clinic"), CLINIC, LEAVE_ASK, clinic.id)])
+        rows.append([button(t.gettext("🚪 Leave this clinic"), SettingsLeaveAsk(clinic.id))])
     rows.append([_back(t)])
     return InlineKeyboardMarkup(rows)
 
@@ -278,13 +264,28 @@ def leave_menu(clinic: Clinic, t: Translator) -> InlineKeyboardMarkup:
     """Stay first, so a quick second tap lands on the harmless choice."""
     return InlineKeyboardMarkup(
         [
-            [_button(t.gettext("No, stay"), CLINIC)],
-            [_button(t.gettext("Yes, leave"), CLINIC, LEAVE_YES, clinic.id)],
+            [button(t.gettext("No, stay"), SettingsOpen("c"))],
+            [button(t.gettext("Yes, leave"), SettingsLeave(clinic.id))],
         ]
     )
 
 
 # --- confirmations, in plain words --------------------------------------------------------
+
+
+def changed_notice(change: SettingsChange, patient: Patient, t: Translator) -> str:
+    """The confirmation of one change, for the setting it changed."""
+    if change.timezone is not UNSET:
+        return zone_changed(patient, t)
+    if change.reminder_hour is not UNSET:
+        return hour_changed(patient, t)
+    if change.heads_up_days is not UNSET:
+        return heads_up_changed(patient, t)
+    if change.quiet_start is not UNSET or change.quiet_end is not UNSET:
+        return quiet_changed(patient, t)
+    if change.language is not UNSET:
+        return language_changed(t)
+    return broadcasts_changed(patient, t)
 
 
 def zone_changed(patient: Patient, t: Translator) -> str:

@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from bot.render.broadcasts import broadcast_payload
 from bot.usecases.clinics import NotStaffError, require_staff
+from bot.usecases.payloads import BroadcastMessage, encode
 from storage.broadcasts import REPORT_KEY
 from storage.database import Database
 from storage.records import ActorKind, Broadcast, BroadcastState, Clinic, Member, PatientState
@@ -191,7 +191,7 @@ async def confirm_broadcast(
             clinic_id,
             broadcast_id,
             recipients=[(m.patient_id, m.chat_id) for m in reach.recipients],
-            payload=broadcast_payload(broadcast.text, clinic.id, clinic.name, language),
+            payload=encode(BroadcastMessage(broadcast.text, clinic.id, clinic.name, language)),
             due_at=now,
             now=now,
             blocked=reach.blocked,

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.usecases.overview import Overview, overview
+from bot.usecases.payloads import PayloadError, ReminderContent, decode_message
 from bot.usecases.planning import guidance_for, local_today
-from bot.usecases.reminder_payload import ReminderContent, reminder_content
 from bot.usecases.treatments import (
     LogResult,
     change_date,
@@ -165,8 +165,10 @@ def reminder_contents(messages: Iterable[OutboxMessage]) -> tuple[ReminderConten
     contents: list[ReminderContent] = []
     for message in messages:
         try:
-            contents.append(reminder_content(dict(message.payload)))
-        except (KeyError, ValueError, TypeError):
+            payload = decode_message(message)
+        except PayloadError:
             # An unreadable payload is the dispatcher's problem to report, not this screen's.
             continue
+        if isinstance(payload, ReminderContent):
+            contents.append(payload)
     return tuple(contents)

@@ -21,6 +21,12 @@ class Arrival:
     resumed: bool
 
 
+async def find_patient(database: Database, telegram_user_id: int) -> Patient | None:
+    """The stored row of this Telegram user, consented or not (None: nothing stored)."""
+    async with database.unit_of_work(read_only=True) as uow:
+        return await uow.patients.get_by_user_id(telegram_user_id)
+
+
 async def arrive(database: Database, telegram_user_id: int, now: datetime) -> Arrival:
     """Look the user up; a paused patient who comes back is resumed and re-planned."""
     async with database.unit_of_work() as uow:

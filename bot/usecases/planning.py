@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.usecases.reminder_payload import (
+from bot.usecases.payloads import (
     CHAIN_KINDS,
-    notice_type,
+    SnoozeNotice,
+    decode_message,
     parse_key,
-    reminder_content,
     reminder_payload,
 )
 from rules import (
@@ -116,12 +116,16 @@ def _stale_snooze(
 ) -> bool:
     """A reminder asked again is stale once its chain was dismissed, or the patient has
     done or planned the procedure since the day it was about."""
-    if notice_type(message.payload) != "snooze":
+    try:
+        notice = decode_message(message)
+    except ValueError:
         return False
-    key = parse_key(str(message.payload.get("key", "")))
+    if not isinstance(notice, SnoozeNotice):
+        return False
+    key = parse_key(notice.key)
     if key is not None and key.chain in dismissed:
         return True
-    content = reminder_content(dict(message.payload["reminder"]))
+    content = notice.reminder
     if content.kind not in CHAIN_KINDS:
         return False
     return any(e.procedure is content.procedure and e.on >= content.local_date for e in history)

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from bot.usecases.planning import local_today, replan
-from bot.usecases.reminder_payload import (
+from bot.usecases.payloads import (
     CHAIN_KINDS,
     ReminderContent,
     ReminderKey,
-    notice_type,
+    SnoozeNotice,
+    encode,
     parse_key,
-    reminder_content,
-    snooze_payload,
+    reminder_of,
 )
+from bot.usecases.planning import local_today, replan
 from bot.usecases.treatments import LogResult, conflicts, log_treatment
 from rules import Procedure, ReminderKind, Violation
 from rules.reminders import local_instant, shift_out_of_quiet, zone_for
@@ -48,7 +47,6 @@ class ReminderOnScreen:
 
     message: OutboxMessage
     key: str
-    payload: dict[str, Any]
     content: ReminderContent
 
     @property
@@ -87,19 +85,11 @@ async def reminder_for(database: Database, patient: Patient, outbox_id: int) -> 
     """The patient's reminder (or reminder notice) with this outbox id."""
     async with database.unit_of_work(read_only=True) as uow:
         message = await uow.outbox.get(patient.id, outbox_id)
-    if message is None:
+    found = reminder_of(message) if message is not None else None
+    if message is None or found is None:
         raise ReminderNotFoundError(outbox_id)
-    if message.kind is OutboxKind.REMINDER:
-        key, payload = message.dedupe_key, dict(message.payload)
-    elif message.kind is OutboxKind.NOTICE and notice_type(message.payload) == "snooze":
-        key, payload = str(message.payload.get("key", "")), dict(message.payload["reminder"])
-    else:
-        raise ReminderNotFoundError(outbox_id)
-    try:
-        content = reminder_content(payload)
-    except (KeyError, TypeError, ValueError):
-        raise ReminderNotFoundError(outbox_id) from None
-    return ReminderOnScreen(message=message, key=key, payload=payload, content=content)
+    key, content = found
+    return ReminderOnScreen(message=message, key=key, content=content)
 
 
 def snooze_due(patient: Patient, now: datetime) -> tuple[date, datetime]:
@@ -126,7 +116,7 @@ async def snooze(database: Database, patient: Patient, outbox_id: int, now: date
                 chat_id=patient.chat_id,
                 due_at=due_at,
                 dedupe_key=key,
-                payload=snooze_payload(shown.key, shown.payload),
+                payload=encode(SnoozeNotice(shown.key, shown.content)),
             ),
             now=now,
         )
@@ -176,3 +166,23 @@ def bookable(shown: ReminderOnScreen) -> Procedure:
     if shown.chain is None or shown.content.kind is ReminderKind.BEFORE_PLANNED:
         raise NotActionableError(shown.message.id)
     return shown.content.procedure
+
+
+async def bookable_reminder(
+    database: Database, patient: Patient, outbox_id: int
+) -> tuple[ReminderOnScreen, Procedure]:
+    """The patient's reminder that invites to book, and its procedure.
+
+    ReminderNotFoundError for anyone else's (or a forged) id, NotActionableError for a
+    reminder before a planned procedure, which only informs.
+    """
+    shown = await reminder_for(database, patient, outbox_id)
+    return shown, bookable(shown)
+
+
+async def book_from_reminder(
+    database: Database, patient: Patient, outbox_id: int, on: date, now: datetime
+) -> Booked:
+    """ "Booked" with a date: log the reminder's procedure as planned on `on`."""
+    _shown, procedure = await bookable_reminder(database, patient, outbox_id)
+    return await book(database, patient, procedure, on, now)

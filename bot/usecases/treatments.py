@@ -41,9 +41,15 @@ class LogResult:
     plan: PlanDiff
 
 
+def date_bounds(today: date) -> tuple[date, date]:
+    """The first and last date a treatment can have, seen from `today`."""
+    return EARLIEST_ACCEPTED, today + FURTHEST_AHEAD
+
+
 def check_date_range(on: date, today: date) -> None:
     """Refuse dates no treatment can have: before 2000, or more than two years ahead."""
-    if on < EARLIEST_ACCEPTED or on > today + FURTHEST_AHEAD:
+    first, last = date_bounds(today)
+    if not first <= on <= last:
         raise DateOutOfRangeError(on.isoformat())
 
 

@@ -11,6 +11,7 @@ from bot.clock import FakeClock
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
 from bot.delivery.transport import AiohttpRequest
+from bot.render.outbox import outbox_renderers
 from bot.usecases.broadcasts import Audience, confirm_broadcast, draft_broadcast
 from bot.usecases.treatments import log_treatment
 from rules import Procedure
@@ -92,7 +93,13 @@ async def test_a_reminder_due_during_a_broadcast_goes_out_in_the_next_batch(
     bot = Bot(sandbox.token, base_url=sandbox.base_url, request=AiohttpRequest(8))
     await bot.initialize()
     dispatcher = Dispatcher(
-        database, bot, clock, SendRateLimiter(500), worker_id="test", batch_size=10
+        database,
+        bot,
+        clock,
+        SendRateLimiter(500),
+        renderers=outbox_renderers(),
+        worker_id="test",
+        batch_size=10,
     )
     try:
         await dispatcher.run_until_idle()

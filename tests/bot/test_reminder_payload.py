@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 
-from bot.usecases.reminder_payload import reminder_content, reminder_payload
+from bot.usecases.payloads import ReminderContent, decode, reminder_payload
 from rules import Entry, Procedure, default_guidance, plan_reminders
+from storage.records import OutboxKind
 
 
 def test_a_planned_reminder_round_trips_through_json() -> None:
@@ -21,7 +22,8 @@ def test_a_planned_reminder_round_trips_through_json() -> None:
     )
     assert plan
     for planned in plan:
-        content = reminder_content(json.loads(json.dumps(reminder_payload(planned))))
+        content = decode(OutboxKind.REMINDER, json.loads(json.dumps(reminder_payload(planned))))
+        assert isinstance(content, ReminderContent)
         assert content.kind is planned.kind
         assert content.procedure is planned.procedure
         assert content.local_date == planned.local_date

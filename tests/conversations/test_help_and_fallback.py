@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import BotCommandScopeDefault
 
 from bot.context import BotApp
-from bot.handlers.commands_menu import patient_commands
+from bot.render.commands import patient_commands
 from sandbox import Sandbox
 from storage.database import Database
 from tests.conversations._steps import answer_to

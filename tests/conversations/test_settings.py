@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 from bot import callbacks
 from bot.app import build_application
+from bot.buttons import SettingsZone
 from bot.clock import FakeClock
 from bot.context import BotApp
 from rules import Procedure
@@ -411,4 +412,4 @@ async def test_every_settings_button_fits_in_64_bytes(
     assert all(len(data.encode()) <= callbacks.MAX_BYTES for data in seen)
     # The zone button shows the patient's own zone, which may be any zone they typed.
     longest = max(available_timezones(), key=len)
-    assert len(callbacks.pack(callbacks.SETTINGS, "tz", longest).encode()) <= callbacks.MAX_BYTES
+    assert len(SettingsZone(longest).pack().encode()) <= callbacks.MAX_BYTES

@@ -9,6 +9,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.context import BotApp
 from bot.render.broadcasts import render_broadcast
+from bot.usecases.payloads import BroadcastMessage
 from bot.usecases.settings import change_settings
 from rules import Procedure
 from sandbox import Sandbox
@@ -59,9 +60,7 @@ async def test_the_preview_is_exactly_what_patients_will_see(
     assert preview.raw_text.startswith(TEXT)
     assert "Sent by <b>Clínica Aurora</b> via Interval." in preview.raw_text
     assert "confirm the timing with your provider" in preview.raw_text
-    payloadless = render_broadcast(
-        {"body": TEXT, "clinic": "Clínica Aurora", "language": "es", "html": ""}, "en"
-    )
+    payloadless = render_broadcast(BroadcastMessage(TEXT, world.a.id, "Clínica Aurora", "es"), "en")
     assert preview.raw_text == payloadless
 
 

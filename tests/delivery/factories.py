@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
-from bot.usecases.reminder_payload import reminder_payload
+from bot.usecases.payloads import reminder_payload
 from rules import PlannedReminder, Procedure, ReminderKind
 from sandbox import Sandbox
 from storage.database import Database

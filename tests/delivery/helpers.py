@@ -16,6 +16,7 @@ from bot.delivery.rate_limit import SendRateLimiter
 from bot.delivery.rendering import Renderer
 from bot.delivery.sender import RetryPolicy
 from bot.delivery.transport import AiohttpRequest, OutboxBot
+from bot.render.outbox import outbox_renderers
 from bot.usecases import patients, treatments
 from rules import Procedure
 from sandbox import Sandbox
@@ -116,7 +117,7 @@ async def standalone_dispatcher(
         worker_id=worker_id,
         batch_size=batch_size,
         retry=retry,
-        renderers=renderers,
+        renderers=outbox_renderers() if renderers is None else renderers,
     )
     try:
         yield dispatcher

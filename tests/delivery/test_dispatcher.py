@@ -317,15 +317,18 @@ async def test_an_unreadable_payload_fails_that_row_only(
 async def test_a_renderer_that_crashes_fails_its_row_and_the_batch_goes_on(
     database: Database, sandbox: Sandbox, clock: FakeClock
 ) -> None:
-    from bot.delivery.dispatcher import default_renderers
+    from bot.render.outbox import outbox_renderers
+    from bot.usecases.payloads import Payload
 
     patients = await patients_with_due_reminders(database, sandbox, 2, now=clock.now())
-    real = default_renderers()[OutboxKind.REMINDER]
+    real = outbox_renderers()[OutboxKind.REMINDER]
 
-    def flaky(message: OutboxMessage, recipient: Recipient, now: datetime) -> Rendered:
+    def flaky(
+        message: OutboxMessage, payload: Payload, recipient: Recipient, now: datetime
+    ) -> Rendered:
         if message.patient_id == patients[0].id:
             raise KeyError("a bug")
-        return real(message, recipient, now)
+        return real(message, payload, recipient, now)
 
     async with standalone_dispatcher(
         database, sandbox, clock, renderers={OutboxKind.REMINDER: flaky}

@@ -7,7 +7,8 @@ from itertools import count
 from typing import Any
 
 from bot.delivery.downtime import OVERTAKEN, PASSED, SUMMARISED, triage
-from bot.usecases.reminder_payload import snooze_payload
+from bot.usecases.payloads import ReminderContent, SnoozeNotice, encode
+from rules import Procedure, ReminderKind
 from storage.records import OutboxKind, OutboxMessage, OutboxState
 
 NOW = datetime(2026, 12, 7, 10, tzinfo=UTC)
@@ -83,7 +84,14 @@ def test_more_than_a_week_late_becomes_one_summary_per_patient() -> None:
         "snooze:77",
         late=timedelta(days=8),
         kind=OutboxKind.NOTICE,
-        payload=snooze_payload("may_book:microneedling:20261120", {"kind": "may_book"}),
+        payload=encode(
+            SnoozeNotice(
+                "may_book:microneedling:20261120",
+                ReminderContent(
+                    ReminderKind.MAY_BOOK, Procedure.MICRONEEDLING, date(2026, 11, 20), 0, ()
+                ),
+            )
+        ),
     )
     recent = _row("may_book:botox:20261201", late=timedelta(days=6))
     others = _row("may_book:microneedling:20261125", late=timedelta(days=12), patient_id=2)

@@ -1,1 +1,0 @@
-"""Inline keyboards shared by several flows (the date picker)."""

@@ -1,0 +1,1 @@
+"""The flow kit every handler is written on: typed buttons, text steps, screens, a date picker."""

@@ -1,0 +1,132 @@
+"""/broadcast as staff see it: writing, the preview, the audience, confirming, progress."""
+
+from __future__ import annotations
+
+import html
+from typing import Literal
+
+from telegram import InlineKeyboardMarkup
+
+from bot.buttons import (
+    BroadcastAudience,
+    BroadcastDays,
+    BroadcastDrop,
+    BroadcastSend,
+    BroadcastStop,
+)
+from bot.i18n import Translator
+from bot.render.broadcasts import MAX_MESSAGE_LENGTH
+from bot.render.keyboards import button, keyboard
+from storage.records import Clinic
+
+DAY_CHOICES = (7, 14, 30, 90)
+
+
+def write_prompt(clinic: Clinic, t: Translator) -> str:
+    """Asking for the broadcast's text."""
+    return t.gettext(
+        "📣 Write the message for the patients of <b>{clinic}</b>. Formatting is kept "
+        "(bold, italics, links; or HTML such as &lt;b&gt;bold&lt;/b&gt;). I add a footer "
+        "with your clinic's name and the provider reminder, and show you a preview first. "
+        "/cancel stops."
+    ).format(clinic=html.escape(clinic.name))
+
+
+def too_long(length: int, t: Translator) -> str:
+    """A text that, with the footer, is over Telegram's limit."""
+    return t.gettext(
+        "That is too long: with the footer it is {length} characters, and Telegram "
+        "allows {limit}. Please shorten it by {over} characters and send it again."
+    ).format(length=length, limit=MAX_MESSAGE_LENGTH, over=length - MAX_MESSAGE_LENGTH)
+
+
+def empty(t: Translator) -> str:
+    """An empty text."""
+    return t.gettext("The message is empty. Please write something.")
+
+
+def formatting_refused(reason: str, t: Translator) -> str:
+    """Telegram could not parse the text's HTML."""
+    return t.gettext(
+        "Telegram could not read that formatting ({reason}). Please fix it and send the text again."
+    ).format(reason=html.escape(reason))
+
+
+def audience_question(t: Translator) -> str:
+    """Under the preview: who receives it."""
+    return t.gettext(
+        "☝️ That is the preview, exactly as patients will see it. Who should receive it? "
+        "(Or send a new text to replace it.)"
+    )
+
+
+def audience_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """All members, done in a window, planned in a window; Cancel."""
+    return keyboard(
+        [button(t.gettext("All active members"), BroadcastAudience("all"))],
+        [button(t.gettext("Procedure done in the last … days"), BroadcastAudience("done"))],
+        [button(t.gettext("Procedure planned in the next … days"), BroadcastAudience("planned"))],
+        [button(t.gettext("Cancel"), BroadcastDrop())],
+    )
+
+
+def days_question(kind: str, t: Translator) -> str:
+    """How wide the window is."""
+    if kind == "done":
+        return t.gettext("Done in the last how many days? Pick one or type a number.")
+    return t.gettext("Planned in the next how many days? Pick one or type a number.")
+
+
+def days_keyboard(kind: Literal["done", "planned"]) -> InlineKeyboardMarkup:
+    """The usual windows."""
+    return keyboard([button(str(days), BroadcastDays(kind, days)) for days in DAY_CHOICES])
+
+
+def days_invalid(most: int, t: Translator) -> str:
+    """A window that is not a whole number of days in range."""
+    return t.gettext("Please type a whole number of days from 1 to {max}.").format(max=most)
+
+
+def confirm_keyboard(
+    clinic_id: int, broadcast_id: int, count: int, t: Translator
+) -> InlineKeyboardMarkup:
+    """Send to N members, or cancel the stored draft."""
+    send = t.ngettext("✅ Send to {count} member", "✅ Send to {count} members", count).format(
+        count=count
+    )
+    return keyboard(
+        [
+            button(send, BroadcastSend(clinic_id, broadcast_id)),
+            button(t.gettext("Cancel"), BroadcastStop(clinic_id, broadcast_id)),
+        ]
+    )
+
+
+def stop_keyboard(clinic_id: int, broadcast_id: int, t: Translator) -> InlineKeyboardMarkup:
+    """Under the progress message while it sends."""
+    return keyboard([button(t.gettext("⏹ Stop sending"), BroadcastStop(clinic_id, broadcast_id))])
+
+
+def start_again(t: Translator) -> str:
+    """A broadcast button whose draft is gone."""
+    return t.gettext("This is out of date. Start again with /broadcast.")
+
+
+def not_yours(t: Translator) -> str:
+    """A confirm pressed by someone other than the author."""
+    return t.gettext("Sorry, this button is not for you.")
+
+
+def already_done(t: Translator) -> str:
+    """A confirm or stop of a broadcast that went or was cancelled."""
+    return t.gettext("This broadcast was already sent or cancelled.")
+
+
+def sending(t: Translator) -> str:
+    """The press notice when sending starts."""
+    return t.gettext("Sending.")
+
+
+def nothing_sent(t: Translator) -> str:
+    """A draft cancelled before anything went."""
+    return t.gettext("Cancelled. Nothing was sent.")

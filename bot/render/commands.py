@@ -1,0 +1,35 @@
+"""The command menus Telegram shows beside the text field, per language."""
+
+from __future__ import annotations
+
+from telegram import BotCommand
+
+from bot.i18n import translator
+
+
+def patient_commands(language: str) -> list[BotCommand]:
+    """The patients' commands with descriptions in `language`."""
+    _ = translator(language).gettext
+    return [
+        BotCommand("log", _("Log a treatment you had or plan")),
+        BotCommand("next", _("When each procedure is possible next")),
+        BotCommand("history", _("Your treatments: change or delete")),
+        BotCommand("settings", _("Time zone, reminder time, language, clinic")),
+        BotCommand("help", _("How Interval works")),
+        BotCommand("export", _("Download everything stored about you")),
+        BotCommand("delete", _("Delete everything stored about you")),
+        BotCommand("stop", _("Pause all messages")),
+        BotCommand("cancel", _("Stop what we are doing")),
+        BotCommand("start", _("Start or resume")),
+    ]
+
+
+def staff_commands(language: str) -> list[BotCommand]:
+    """A staff chat's menu: the staff commands first, then the patients' ones."""
+    _ = translator(language).gettext
+    return [
+        BotCommand("broadcast", _("Message your clinic's patients")),
+        BotCommand("guidance", _("Your clinic's spacing rules")),
+        BotCommand("stats", _("Your clinic's numbers")),
+        *patient_commands(language),
+    ]
