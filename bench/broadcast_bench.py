@@ -43,8 +43,8 @@ from bot.delivery.rate_limit import SendRateLimiter
 from bot.delivery.transport import AiohttpRequest
 from bot.render.broadcasts import render_broadcast
 from bot.render.outbox import outbox_renderers
-from bot.usecases.payloads import BroadcastMessage
 from bot.usecases.broadcasts import Audience, confirm_broadcast, draft_broadcast
+from bot.usecases.payloads import BroadcastMessage
 from sandbox import FaultConfig, Sandbox
 from storage.database import Database
 from storage.models import MembershipRow, PatientRow

@@ -81,12 +81,11 @@ def build_application(
             max_in_flight=settings.send_concurrency,
             observer=metrics,
         )
-        application.bot_data.services = Services(
-            settings=settings, clock=the_clock, database=db, dispatcher=dispatcher
-        )
+        services = Services(settings=settings, clock=the_clock, database=db, dispatcher=dispatcher)
+        application.bot_data.services = services
         await publish_patient_commands(application.bot)
         # Re-plans a stopped process left half done, before anything is sent by their plan.
-        await resume_at_start(db, the_clock.now())
+        await resume_at_start(services)
         # Sends what came due while the process was down (docs/reminders.md), then keeps
         # draining whenever woken: by this job, or at once by whoever adds a due row.
         await dispatcher.start()

@@ -34,6 +34,8 @@ from rules import Procedure
 
 # IANA zone names: letters, digits, `_ + - /` (e.g. America/Argentina/Buenos_Aires, Etc/GMT+5).
 Zone = Annotated[str, Token(r"[A-Za-z][A-Za-z0-9_+\-/]{1,40}")]
+# Outbox rows have BIGINT ids.
+OutboxId = Annotated[int, Range(0, 2**63 - 1)]
 # Deep-link codes and nonces: Telegram's deep-link alphabet.
 Code = Annotated[str, Token(r"[A-Za-z0-9_-]{1,40}")]
 
@@ -338,7 +340,7 @@ class DeleteConfirm(CallbackData, prefix="pv:d"):
 class ReminderBooked(CallbackData, prefix="rm:b"):
     """Booked: ask for the date."""
 
-    reminder: int
+    reminder: OutboxId
 
 
 @register
@@ -346,7 +348,7 @@ class ReminderBooked(CallbackData, prefix="rm:b"):
 class ReminderSnooze(CallbackData, prefix="rm:s"):
     """Remind me in 3 days."""
 
-    reminder: int
+    reminder: OutboxId
 
 
 @register
@@ -354,7 +356,7 @@ class ReminderSnooze(CallbackData, prefix="rm:s"):
 class ReminderNotForMe(CallbackData, prefix="rm:x"):
     """Not for me: stop this chain."""
 
-    reminder: int
+    reminder: OutboxId
 
 
 @register
@@ -362,7 +364,7 @@ class ReminderNotForMe(CallbackData, prefix="rm:x"):
 class BookingDay(CallbackData, prefix="rm:d"):
     """A day in the booking calendar."""
 
-    reminder: int
+    reminder: OutboxId
     on: date
 
     @property
@@ -376,7 +378,7 @@ class BookingDay(CallbackData, prefix="rm:d"):
 class BookingMonth(CallbackData, prefix="rm:m"):
     """◀ ▶ in the booking calendar."""
 
-    reminder: int
+    reminder: OutboxId
     month: Month
 
     @property

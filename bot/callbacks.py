@@ -8,8 +8,9 @@ no handler matches, and the catch-all answers "this button is out of date".
 
 Field types, and what `unpack` accepts for each:
 
-- `int`: an id or a page, ASCII digits only, at most `MAX_DIGITS` of them (no sign, no
-  `²`, no 30-digit numbers); `Annotated[int, Range(low, high)]` also within the range;
+- `int`: an id or a page, ASCII digits only (no sign, no `²`, no 30-digit numbers), from 0
+  to 2**31 - 1 like the INTEGER keys it names; `Annotated[int, Range(low, high)]` for
+  other bounds;
 - an `Enum` (such as `Procedure`) or a `Literal[...]` of strings: one of its values;
 - `date`: `YYYYMMDD` that is a real day; `Month`: `YYYYMM` (its first day);
 - `Annotated[str, Token(pattern)]`: a string matching the pattern in full (a nonce, a
@@ -30,8 +31,10 @@ from typing import Annotated, Any, ClassVar, Literal, Self, get_args, get_origin
 
 MAX_BYTES = 64
 SEPARATOR = ":"
-# Ids are database keys and pages; twelve digits is far beyond either and far below 2**63.
-MAX_DIGITS = 12
+# Ids are database keys and pages: an `int` field holds a 32-bit key (INTEGER columns), unless
+# it says otherwise with a `Range` (the outbox's BIGINT ids); 19 digits hold any of them.
+MAX_DIGITS = 19
+INT32_MAX = 2**31 - 1
 _DIGITS = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
 _DAY = re.compile(r"[0-9]{8}")
 _MONTH = re.compile(r"[0-9]{6}")
@@ -86,7 +89,7 @@ _Codec = tuple[Callable[[Any], str], Callable[[str], Any]]
 
 
 def _int_codec(bounds: Range | None = None) -> _Codec:
-    low, high = (0, 10**MAX_DIGITS - 1) if bounds is None else (bounds.low, bounds.high)
+    low, high = (0, INT32_MAX) if bounds is None else (bounds.low, bounds.high)
 
     def read(text: str) -> int:
         if not _DIGITS.fullmatch(text):

@@ -176,7 +176,7 @@ class AppContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData
         """The process's job queue (PTB's wrapper around APScheduler)."""
         queue: object = self.application.job_queue
         if not isinstance(queue, JobQueue):
-            raise RuntimeError("the application is built with a JobQueue")
+            raise TypeError("the application is built with a JobQueue")
         return queue
 
     @property

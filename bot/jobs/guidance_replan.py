@@ -11,15 +11,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
 
 from telegram.error import TelegramError
 
-from bot.context import AppContext
+from bot.context import AppContext, Services
 from bot.i18n import translator
 from bot.render.guidance_screens import notice_keyboard, replanned
 from bot.usecases.guidance import replan_after_change, resume_replans
-from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -73,9 +71,9 @@ async def _replan(context: AppContext) -> None:
         logger.exception("could not tell the author that the re-plan finished")
 
 
-async def resume_at_start(database: Database, now: datetime) -> None:
+async def resume_at_start(services: Services) -> None:
     """Finish re-plans that a stopped process left half done (a diff: safe to repeat)."""
-    for done in await resume_replans(database, now):
+    for done in await resume_replans(services.database, services.clock.now()):
         logger.info(
             "clinic guidance version %s: resumed re-plan of %s members", done.version, done.members
         )

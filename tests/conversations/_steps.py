@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from sandbox.records import BotMessage, CallbackAnswer
 from sandbox.users import SandboxUser
 from storage.database import Database
 from storage.records import OutboxKind, OutboxMessage
 from tests.conversations.helpers import patient_of
+from tests.eventually import eventually
 
 
 async def pending_reminders(database: Database, user_id: int) -> list[OutboxMessage]:
@@ -25,13 +23,11 @@ async def answer_to(
     timeout: float = 5.0,  # noqa: ASYNC109  # a test's deadline to fail with a report
 ) -> CallbackAnswer:
     """The bot's answerCallbackQuery for one press."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for answer in user.answered_callbacks:
-            if answer.query_id == query_id:
-                return answer
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"press {query_id} was never answered")
+
+    def answered() -> CallbackAnswer | None:
+        return next((a for a in user.answered_callbacks if a.query_id == query_id), None)
+
+    return await eventually(answered, timeout=timeout, what=f"an answer to press {query_id}")
 
 
 def all_button_data(message: BotMessage) -> list[str]:

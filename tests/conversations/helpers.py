@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from telegram.ext import ConversationHandler
 
+from bot.clock import FakeClock
 from bot.context import BotApp
 from bot.usecases.treatments import log_treatment
 from rules import Procedure
@@ -16,6 +15,8 @@ from sandbox.records import BotMessage
 from sandbox.users import SandboxUser
 from storage.database import Database
 from storage.records import OutboxKind, Patient, Treatment
+from tests.eventually import eventually
+from tests.fixtures.bot import TIMEOUT, fast_forward
 
 MAX_CALLBACK_BYTES = 64
 # The user ids the conversation tests play (Ana, Ben, Lucía, a stranger).
@@ -40,17 +41,16 @@ async def wait_for_edit(
     timeout: float = 5.0,  # noqa: ASYNC109  # a test's deadline to fail with a report
 ) -> BotMessage:
     """`message` once the bot changed it after chat version `since`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise AssertionError(f"message {message.message_id} was not edited: {message.text!r}")
-        changed = await user.wait_for_changes(since, wait=remaining)
-        for candidate in changed:
-            if candidate.message_id == message.message_id:
-                return candidate
-        if changed:
-            since = max(candidate.version for candidate in changed)
+
+    def edited() -> BotMessage | None:
+        return next(
+            (m for m in user.messages if m.message_id == message.message_id and m.version > since),
+            None,
+        )
+
+    return await eventually(
+        edited, timeout=timeout, what=f"an edit of message {message.message_id} ({message.text!r})"
+    )
 
 
 async def press_and_wait_for_edit(
@@ -129,13 +129,8 @@ async def log_directly(
     return result.treatment
 
 
-async def expire_conversation(
-    application: BotApp,
-    name: str,
-    user: SandboxUser,
-    timeout: float = 2.0,  # noqa: ASYNC109  # a test's deadline to fail with a report
-) -> None:
-    """Run the named conversation's timeout for `user` now, instead of waiting for it."""
+async def expire_conversation(application: BotApp, name: str, user: SandboxUser) -> None:
+    """Let the named conversation of `user` time out, by moving the fake clock past it."""
     handler = next(
         h
         for group in application.handlers.values()
@@ -143,10 +138,9 @@ async def expire_conversation(
         if isinstance(h, ConversationHandler) and h.name == name
     )
     key = (user.chat_id, user.id)
-    deadline = time.monotonic() + timeout
     # The job is scheduled once the handler returns its state, just after its last reply.
-    while key not in handler.timeout_jobs:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"conversation {name!r} has no timeout pending for {user.id}")
-        await asyncio.sleep(0.01)
-    await handler.timeout_jobs[key].run(application)
+    await eventually(lambda: key in handler.timeout_jobs, what=f"a {name!r} timeout pending")
+    clock = application.bot_data.services.clock
+    assert isinstance(clock, FakeClock)
+    await fast_forward(application, clock, TIMEOUT + timedelta(seconds=1))
+    await eventually(lambda: key not in handler.timeout_jobs, what=f"the {name!r} timeout run")

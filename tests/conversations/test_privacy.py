@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -30,18 +27,10 @@ from tests.conversations.helpers import (
     patient_of,
     press_and_wait_for_edit,
 )
-from tests.fixtures.bot import bot_settings, running
+from tests.eventually import eventually
+from tests.fixtures.bot import TIMEOUT, bot_settings, fast_forward, running
 
 OUT_OF_DATE = "This is out of date."
-
-
-async def _eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:  # noqa: ASYNC109  # a test's deadline
-    """Wait until `check()` holds: for updates the bot answers without a message."""
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError("the condition never held")
-        await asyncio.sleep(0.02)
 
 
 async def _stored(database: Database, user: SandboxUser) -> Patient | None:
@@ -257,14 +246,12 @@ async def test_a_delete_question_answered_after_the_timeout_is_out_of_date(
 async def test_the_delete_conversation_timing_out_forgets_the_question(
     sandbox: Sandbox, bot_database: Database, clock: FakeClock
 ) -> None:
-    # The configured floor is 10 s; a copy with 1 s keeps this test short.
-    settings = bot_settings(sandbox).model_copy(update={"conversation_timeout": 1})
-    application = build_application(settings, clock=clock, database=bot_database)
+    application = build_application(bot_settings(sandbox), clock=clock, database=bot_database)
     async with running(application):
         ana = sandbox.user(1001)
         await onboard(ana)
         first = await _ask_to_delete(ana)
-        await asyncio.sleep(1.5)
+        await fast_forward(application, clock, TIMEOUT + timedelta(seconds=1))
         query = await ana.press(first, "Yes, delete")
         assert (await answer_to(ana, query)).text == OUT_OF_DATE
         assert await _stored(bot_database, ana) is not None
@@ -324,7 +311,7 @@ async def test_blocking_the_bot_marks_the_patient_blocked_and_cancels_pending_me
     async def blocked() -> bool:
         return (await patient_of(bot_database, ana.id)).state is PatientState.BLOCKED
 
-    await _eventually(blocked)
+    await eventually(blocked, what="the patient marked blocked")
     assert await pending_reminders(bot_database, ana.id) == []
     async with bot_database.unit_of_work() as uow:
         for key in pending_keys:

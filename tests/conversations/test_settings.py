@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import available_timezones
 
 from bot import callbacks
@@ -24,7 +23,7 @@ from tests.conversations.helpers import (
     patient_of,
     press_and_wait_for_edit,
 )
-from tests.fixtures.bot import bot_settings, running
+from tests.fixtures.bot import TIMEOUT, bot_settings, fast_forward, running
 
 YESTERDAY = date(2026, 11, 23)
 DASH = "\N{EN DASH}"  # quiet hours read 22:00-08:00 with an en dash
@@ -342,14 +341,12 @@ async def test_cancel_while_asked_for_a_city_stops_and_changes_nothing(
 async def test_a_city_question_left_past_the_timeout_ends_cleanly(
     sandbox: Sandbox, bot_database: Database, clock: FakeClock
 ) -> None:
-    # The configured floor is 10 s; a copy with 1 s keeps this test short.
-    settings = bot_settings(sandbox).model_copy(update={"conversation_timeout": 1})
-    application = build_application(settings, clock=clock, database=bot_database)
+    application = build_application(bot_settings(sandbox), clock=clock, database=bot_database)
     async with running(application):
         ana = sandbox.user(1001)
         await onboard(ana)
         await press_and_wait_for_edit(ana, await _open_settings(ana), "🌍 Time zone")
-        await asyncio.sleep(1.5)
+        await fast_forward(application, clock, TIMEOUT + timedelta(seconds=1))
         await ana.send("Tokyo")
         await ana.wait_until_idle()
         assert (await patient_of(bot_database, ana.id)).timezone == "Europe/Berlin"

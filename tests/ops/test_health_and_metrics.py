@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -20,6 +19,7 @@ from rules import Procedure
 from sandbox import Sandbox
 from storage.database import Database
 from tests.delivery.helpers import advance_to, log, new_patient
+from tests.eventually import eventually
 from tests.fixtures.bot import bot_settings
 
 
@@ -114,16 +114,15 @@ def _sample(page: str, name: str) -> float:
     return 0.0
 
 
-async def _metrics_once(port: int, sample: str, timeout: float = 5.0) -> str:  # noqa: ASYNC109
-    """The /metrics page once `sample` is above 0, or as it is when `timeout` runs out."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+async def _metrics_once(port: int, sample: str) -> str:
+    """The /metrics page once `sample` is above 0."""
     async with httpx.AsyncClient() as client:
-        while True:
-            page = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
-            if _sample(page, sample) > 0 or loop.time() > deadline:
-                return page
-            await asyncio.sleep(0.02)
+
+        async def page() -> str | None:
+            text = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+            return text if _sample(text, sample) > 0 else None
+
+        return await eventually(page, what=f"{sample} above 0 on /metrics")
 
 
 async def test_metrics_count_a_sent_reminder_a_429_and_handled_updates(
@@ -143,8 +142,8 @@ async def test_metrics_count_a_sent_reminder_a_429_and_handled_updates(
         assert sent >= 1
         await sandbox.user(patient.telegram_user_id).send("/help")
         await sandbox.user(patient.telegram_user_id).next_message()
-        async with httpx.AsyncClient() as client:
-            page = (await client.get(f"http://127.0.0.1:{port}/metrics")).text
+        # The counter moves when the handler returns, just after its answer was sent.
+        page = await _metrics_once(port, 'interval_updates_total{type="message"}')
     assert _sample(page, 'interval_messages_sent_total{kind="reminder",outcome="sent"}') >= 1
     assert _sample(page, 'interval_telegram_errors_total{code="429"}') == 1
     assert _sample(page, 'interval_updates_total{type="message"}') >= 1
