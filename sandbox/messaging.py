@@ -235,6 +235,7 @@ class Messaging:
             parse_mode=params.get_str("parse_mode"),
             entities=formatted.entities if formatted else [],
             reply_markup=markup,
+            sent_markup=markup,
             params=params.raw(),
             document=None if as_photo else file,
             photo=file if as_photo else None,

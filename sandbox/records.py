@@ -83,11 +83,19 @@ class BotMessage:
     deleted: bool = False
     edit_date: int | None = None
     version: int = 0
+    # The keyboard the message was sent with, before any edit changed it.
+    sent_markup: dict[str, Any] | None = None
 
     @property
     def buttons(self) -> list[list[Button]]:
         """Inline buttons as rows of (text, callback_data or url)."""
         return inline_buttons(self.reply_markup)
+
+    @property
+    def every_button(self) -> list[Button]:
+        """Every inline button the message ever showed: as sent, then after each edit."""
+        keyboards = [self.sent_markup, *(edit.reply_markup for edit in self.edits)]
+        return [button for markup in keyboards for row in inline_buttons(markup) for button in row]
 
     @property
     def button_texts(self) -> list[str]:

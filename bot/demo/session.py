@@ -9,7 +9,9 @@ from typing import TextIO
 from bot.app import build_application, serving
 from bot.clock import FakeClock, SystemClock
 from bot.config import Settings
+from bot.context import BotApp
 from bot.demo.terminal import BANNER, Screen, parse_wait
+from bot.jobs.clocked_queue import ClockedJobQueue
 from bot.logging_setup import configure_logging
 from sandbox import Sandbox, SandboxUser
 from storage.database import Database
@@ -50,18 +52,20 @@ class DemoSession:
                     user = sandbox.user(PATIENT_ID, first_name="You", language_code=self._language)
                     stdout.write(BANNER + "\n")
                     stdout.flush()
-                    await self._chat(user, stdin, stdout)
+                    await self._chat(application, user, stdin, stdout)
         finally:
             await database.dispose()
 
-    async def _chat(self, user: SandboxUser, stdin: TextIO, stdout: TextIO) -> None:
+    async def _chat(
+        self, application: BotApp, user: SandboxUser, stdin: TextIO, stdout: TextIO
+    ) -> None:
         printer = asyncio.create_task(self._print_changes(user, stdout))
         try:
             while True:
                 line = await asyncio.to_thread(stdin.readline)
                 if not line or line.strip() in QUIT:
                     break
-                await self._handle(user, line.rstrip("\n"), stdout)
+                await self._handle(application, user, line.rstrip("\n"), stdout)
                 # Give the bot a moment so its answer prints before the next prompt.
                 await user.wait_until_idle(quiet=0.2, timeout=10)
         finally:
@@ -69,7 +73,9 @@ class DemoSession:
         stdout.write("Bye.\n")
         stdout.flush()
 
-    async def _handle(self, user: SandboxUser, line: str, stdout: TextIO) -> None:
+    async def _handle(
+        self, application: BotApp, user: SandboxUser, line: str, stdout: TextIO
+    ) -> None:
         if not line.strip():
             return
         delta = parse_wait(line)
@@ -77,6 +83,9 @@ class DemoSession:
             now = self.clock.advance(delta)
             stdout.write(f"(the clock moves forward to {now:%Y-%m-%d %H:%M} UTC)\n")
             stdout.flush()
+            # Flows left open that long time out, as they would have in real time.
+            if isinstance(application.job_queue, ClockedJobQueue):
+                await application.job_queue.run_due()
             return
         if line.strip().startswith("/wait"):
             stdout.write("Try /wait 14d, /wait 3h or /wait 30m.\n")

@@ -8,11 +8,10 @@ answered "out of date".
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import Message, Update
 from telegram.ext import CommandHandler, ConversationHandler
 
 from bot.buttons import (
@@ -39,6 +38,7 @@ from bot.render import history as view
 from bot.render import treatments as texts
 from bot.render.common import ask_to_start, cancelled
 from bot.render.dates import out_of_range_text
+from bot.render.keyboards import Row
 from bot.usecases.history import history_page, move_treatment, remove_treatment
 from bot.usecases.planning import local_today
 from bot.usecases.treatments import DateOutOfRangeError, TreatmentNotFoundError, get_treatment
@@ -60,7 +60,7 @@ class _NewDate:
     def month(self, key: EntryKey, month: Month) -> CallbackData:
         return HistoryMonth(key.entry, key.page, month)
 
-    def footer(self, key: EntryKey, t: Translator) -> Sequence[InlineKeyboardButton]:
+    def footer(self, key: EntryKey, t: Translator) -> Row:
         return view.calendar_footer(key.entry, key.page, t)
 
     def pending(self, context: AppContext) -> EntryKey | None:

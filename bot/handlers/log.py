@@ -6,11 +6,10 @@ restart, when the in-memory conversation is gone, still works: each is an entry 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from telegram import InlineKeyboardButton, Message, Update
+from telegram import Message, Update
 from telegram.ext import CommandHandler, ConversationHandler
 
 from bot.buttons import LogCancel, LogDay, LogMonth, LogProcedure, LogSave
@@ -26,6 +25,7 @@ from bot.render import log as view
 from bot.render import treatments as texts
 from bot.render.common import ask_to_start, cancelled
 from bot.render.dates import out_of_range_text
+from bot.render.keyboards import Row
 from bot.usecases.history import review_entry, save_entry
 from bot.usecases.planning import local_today
 from bot.usecases.treatments import DateOutOfRangeError
@@ -47,7 +47,7 @@ class _LogDate:
     def month(self, key: Procedure, month: Month) -> CallbackData:
         return LogMonth(key, month)
 
-    def footer(self, key: Procedure, t: Translator) -> Sequence[InlineKeyboardButton]:
+    def footer(self, key: Procedure, t: Translator) -> Row:
         return [view.cancel_button(t)]
 
     def pending(self, context: AppContext) -> Procedure | None:

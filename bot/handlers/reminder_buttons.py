@@ -8,10 +8,9 @@ carry the reminder's id and the date, so they still work after a restart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.buttons import BookingDay, BookingMonth, ReminderBooked, ReminderNotForMe, ReminderSnooze
@@ -25,6 +24,7 @@ from bot.kit.date_picker import DatePicker
 from bot.kit.screens import answer, drop_buttons, reply
 from bot.render import reminders as texts
 from bot.render.common import ask_to_start
+from bot.render.keyboards import Row
 from bot.usecases import reminders
 from bot.usecases.planning import local_today
 from rules import Procedure
@@ -46,7 +46,7 @@ class _BookedDate:
     def month(self, key: int, month: Month) -> CallbackData:
         return BookingMonth(key, month)
 
-    def footer(self, key: int, t: Translator) -> Sequence[InlineKeyboardButton]:
+    def footer(self, key: int, t: Translator) -> Row:
         return []
 
     def pending(self, context: AppContext) -> int | None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from telegram import Message, MessageEntity, Update
-from telegram.constants import MessageEntityType
+from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
 
@@ -30,6 +29,7 @@ from bot.drafts import BroadcastDraft
 from bot.handlers import staff_access as staff
 from bot.kit.screens import answer, drop_buttons, reply
 from bot.kit.text_steps import ask_for_text, stop_asking
+from bot.parsing.broadcast_body import broadcast_body
 from bot.render import broadcast_screens as view
 from bot.render.broadcasts import MAX_MESSAGE_LENGTH, compose, longest_length
 from bot.render.notices import notice_body
@@ -52,33 +52,6 @@ logger = logging.getLogger(__name__)
 TEXT, DAYS = 10, 11
 TEXT_STEP, DAYS_STEP = "broadcast:text", "broadcast:days"
 END = ConversationHandler.END
-
-# Entities the Telegram client creates when the author formats text (bold, links, ...).
-_FORMATTING = frozenset(
-    {
-        MessageEntityType.BOLD,
-        MessageEntityType.ITALIC,
-        MessageEntityType.UNDERLINE,
-        MessageEntityType.STRIKETHROUGH,
-        MessageEntityType.SPOILER,
-        MessageEntityType.CODE,
-        MessageEntityType.PRE,
-        MessageEntityType.TEXT_LINK,
-        MessageEntityType.BLOCKQUOTE,
-    }
-)
-
-
-def _body_of(message: Message) -> str:
-    """The broadcast body as HTML.
-
-    Text formatted in the Telegram app arrives as entities: their HTML keeps it (and
-    escapes any literal `<`). Plain text is taken as HTML written by hand.
-    """
-    entities: tuple[MessageEntity, ...] = message.entities or ()
-    if any(entity.type in _FORMATTING for entity in entities):
-        return message.text_html or ""
-    return message.text or ""
 
 
 async def on_broadcast(update: Update, context: AppContext) -> int:
@@ -111,7 +84,7 @@ async def on_text(update: Update, context: AppContext) -> int:
     draft = context.flows.broadcast
     if message is None or draft is None:
         return END
-    return await _preview(update, context, draft, _body_of(message))
+    return await _preview(update, context, draft, broadcast_body(message))
 
 
 async def _preview(update: Update, context: AppContext, draft: BroadcastDraft, body: str) -> int:

@@ -11,6 +11,9 @@ from bot.callbacks import CallbackData
 
 _BLANK = " "
 
+# A row of buttons, as a flow hands it to a screen (a date picker's footer).
+Row = Sequence[InlineKeyboardButton]
+
 
 def button(text: str, data: CallbackData) -> InlineKeyboardButton:
     """An inline button carrying typed callback data (packed here, checked for 64 bytes)."""

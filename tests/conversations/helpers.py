@@ -73,12 +73,9 @@ def assert_buttons_fit(user: SandboxUser) -> None:
 def assert_messages_fit(messages: list[BotMessage]) -> None:
     """Every button of these messages, in every edit, has 1..64 bytes of callback data."""
     for message in messages:
-        keyboards = [message.buttons, *(edit.buttons for edit in message.edits)]
-        for rows in keyboards:
-            for row in rows:
-                for button in row:
-                    assert button.data is not None, button
-                    assert 0 < len(button.data.encode()) <= MAX_CALLBACK_BYTES, button
+        for button in message.every_button:
+            assert button.data is not None, button
+            assert 0 < len(button.data.encode()) <= MAX_CALLBACK_BYTES, button
 
 
 def assert_sandbox_buttons_fit(sandbox: Sandbox, chat_ids: tuple[int, ...] = TEST_CHATS) -> None:
