@@ -31,6 +31,7 @@ from bot.observability.instrumented import InstrumentedApplication
 from bot.observability.metrics import Metrics
 from bot.observability.server import OperatorServer
 from bot.render.outbox import outbox_renderers
+from bot.update_processor import PerChatUpdateProcessor
 from storage.database import Database
 from storage.schema import upgrade_to_head
 
@@ -68,13 +69,14 @@ def build_application(
             request=AiohttpRequest(settings.send_concurrency),
         )
         await sending_bot.initialize()
-        paces.append(_pace(settings, db))
+        paces.extend(_paces(settings, db))
         dispatcher = Dispatcher(
             db,
             sending_bot,
             the_clock,
             paces[0],
             renderers=outbox_renderers(),
+            paid_broadcast=settings.telegram_paid_broadcast,
             worker_id=worker_id(),
             batch_size=settings.dispatch_batch_size,
             lease_seconds=settings.dispatch_lease_seconds,
@@ -129,7 +131,9 @@ def build_application(
         .application_class(InstrumentedApplication, kwargs={"metrics": metrics})
         .token(settings.token())
         .base_url(settings.telegram_base_url)
-        .rate_limiter(RepliesShareThePace(lambda: paces[0] if paces else None))
+        .rate_limiter(RepliesShareThePace(lambda: paces[-1] if paces else None))
+        # Different chats at once, one chat in order (bot/update_processor.py).
+        .concurrent_updates(PerChatUpdateProcessor(settings.update_concurrency))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
         .context_types(context_types())
         # With an injected clock (tests, the demo) one-off jobs such as conversation timeouts
@@ -151,16 +155,28 @@ def build_application(
 DISPATCH_JOB = "dispatcher-wake"
 
 
-def _pace(settings: Settings, database: Database) -> SendRateLimiter:
+# Telegram's free limit, which replies keep to when the outbox pays for a higher one.
+FREE_RATE = 30.0
+
+
+def _paces(settings: Settings, database: Database) -> tuple[SendRateLimiter, SendRateLimiter]:
+    """The outbox's pace and the replies' (one and the same unless broadcasts are paid)."""
     # Several processes can only share a token in webhook mode (one process may long-poll
     # it) and only on PostgreSQL; then they share its rate too (bot/delivery/shared_pace.py).
     # Otherwise this process is alone and paces itself, with a narrower margin.
-    shared = (
-        DatabaseSlots(database, settings.telegram_rate_limit)
-        if database.dialect_name == "postgresql" and settings.webhook_url
-        else None
+    shared = database.dialect_name == "postgresql" and settings.webhook_url is not None
+    rate = settings.telegram_rate_limit
+    outbox = SendRateLimiter(rate, shared_slots=DatabaseSlots(database, rate) if shared else None)
+    if not settings.telegram_paid_broadcast:
+        return outbox, outbox
+    # Paid sends are counted apart by Telegram: the outbox may go up to its paid rate while
+    # replies keep the free one, each through its own line.
+    free = min(rate, FREE_RATE)
+    replies = SendRateLimiter(
+        free,
+        shared_slots=DatabaseSlots(database, free, name="telegram-free") if shared else None,
     )
-    return SendRateLimiter(settings.telegram_rate_limit, shared_slots=shared)
+    return outbox, replies
 
 
 async def _wake_dispatcher(context: AppContext) -> None:

@@ -36,6 +36,12 @@ EXAMPLES: dict[str, str] = {
     "METRICS_LISTEN": "METRICS_LISTEN=0.0.0.0",
     "REDIS_URL": "REDIS_URL=redis://127.0.0.1:6379/0",
     "CONVERSATION_TIMEOUT": "CONVERSATION_TIMEOUT=1800",
+    "UPDATE_CONCURRENCY": "UPDATE_CONCURRENCY=64",
+    "TELEGRAM_PAID_BROADCAST": "TELEGRAM_PAID_BROADCAST=true",
+    "INBOUND_LIMIT": "INBOUND_LIMIT=20",
+    "INBOUND_WINDOW": "INBOUND_WINDOW=10",
+    "BROADCAST_COOLDOWN_MINUTES": "BROADCAST_COOLDOWN_MINUTES=10",
+    "BROADCAST_DAILY_CAP": "BROADCAST_DAILY_CAP=3",
 }
 
 
@@ -76,6 +82,19 @@ class Settings(BaseSettings):
     metrics_listen: str = "127.0.0.1"
     redis_url: str | None = None
     conversation_timeout: int = Field(default=1800, ge=10, le=86_400)
+    # Updates handled at once (different chats; one chat's always in order). Each waits
+    # mostly on the database and on Telegram, so far more than the cores.
+    update_concurrency: int = Field(default=64, ge=1, le=4096)
+    # Outbox messages carry allow_paid_broadcast: Telegram then takes up to 1,000/s for a
+    # fee in Stars per message above the free limit (docs/operations.md).
+    telegram_paid_broadcast: bool = False
+    # One user's updates beyond this many in INBOUND_WINDOW seconds are dropped (they are
+    # told once), so that one person cannot starve everyone else.
+    inbound_limit: int = Field(default=20, ge=1, le=10_000)
+    inbound_window: float = Field(default=10.0, gt=0, le=3600)
+    # A clinic's broadcasts: at least this long apart, and at most this many a day.
+    broadcast_cooldown_minutes: float = Field(default=10.0, ge=0, le=1440)
+    broadcast_daily_cap: int = Field(default=3, ge=1, le=100)
 
     @field_validator("log_level", mode="before")
     @classmethod

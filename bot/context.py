@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery.rate_limit import Lane
 from bot.drafts import (
     BookingDraft,
     BroadcastDraft,
@@ -137,7 +138,7 @@ class Who:
 PayloadHandler = Callable[["Update", "AppContext", str], Awaitable[None]]
 
 
-class AppContext(CallbackContext[ExtBot[None], UserData, dict[Any, Any], BotData]):
+class AppContext(CallbackContext[ExtBot[Lane], UserData, dict[Any, Any], BotData]):
     """The context every handler gets: one per update, shared by every handler group."""
 
     _who: Who | None = None
@@ -198,5 +199,5 @@ def context_types() -> ContextTypes[AppContext, UserData, dict[Any, Any], BotDat
 # AsyncIOScheduler: it wakes the dispatcher and ends idle conversations. It holds no domain
 # state: reminders live in the outbox table.
 BotApp = Application[
-    ExtBot[None], AppContext, UserData, dict[Any, Any], BotData, JobQueue[AppContext]
+    ExtBot[Lane], AppContext, UserData, dict[Any, Any], BotData, JobQueue[AppContext]
 ]

@@ -14,7 +14,7 @@ from aiohttp import web
 from sandbox.control import add_control_routes
 from sandbox.faults import FaultConfig, FaultInjector, FaultKind
 from sandbox.gate import DedupeKey, SendGate
-from sandbox.limits import RateLimiter, RateLimits
+from sandbox.limits import PAID_RATE, RateLimiter, RateLimits
 from sandbox.methods import BotApi, scope_key
 from sandbox.records import BotMessage, Command, SandboxStats, SentRecord
 from sandbox.server import add_bot_api_routes, add_fallback_route
@@ -46,6 +46,7 @@ class Sandbox:
         port: int = 0,
         overall_rate: int | None = None,
         per_chat_rate: int | None = None,
+        paid_rate: int = PAID_RATE,
         faults: FaultConfig | None = None,
         seed: int | None = None,
         dedupe_key: DedupeKey | None = None,
@@ -59,7 +60,7 @@ class Sandbox:
         self.host = host
         self._requested_port = port
         self._port: int | None = None
-        self._initial_limits = RateLimits(overall_rate, per_chat_rate)
+        self._initial_limits = RateLimits(overall_rate, per_chat_rate, paid_rate)
         self._initial_faults = faults or FaultConfig()
         self._state = SandboxState(BotProfile(int(match.group(1)), bot_name, bot_username))
         self._limiter = RateLimiter(self._initial_limits)
@@ -233,6 +234,7 @@ class Sandbox:
             forbidden_403=counters.forbidden_403,
             bad_request_400=counters.bad_request_400,
             max_per_second=self._limiter.max_per_second,
+            max_paid_per_second=self._limiter.max_paid_per_second,
             max_per_chat_per_second=self._limiter.max_per_chat_per_second,
             duplicates=counters.duplicates,
             calls=dict(counters.calls),
@@ -245,9 +247,17 @@ class Sandbox:
         """The rate limits in force."""
         return self._limiter.limits
 
-    def set_limits(self, overall_rate: int | None = None, per_chat_rate: int | None = None) -> None:
-        """Enforce at most N sends in any rolling second (overall, per chat); None = no limit."""
-        self._limiter.limits = RateLimits(overall_rate, per_chat_rate)
+    def set_limits(
+        self,
+        overall_rate: int | None = None,
+        per_chat_rate: int | None = None,
+        paid_rate: int = PAID_RATE,
+    ) -> None:
+        """Enforce at most N sends in any rolling second (overall, per chat); None = no limit.
+
+        Sends with `allow_paid_broadcast` count against `paid_rate` instead of the overall.
+        """
+        self._limiter.limits = RateLimits(overall_rate, per_chat_rate, paid_rate)
 
     def inject_faults(
         self,

@@ -15,6 +15,7 @@ from aiohttp.typedefs import Handler
 
 from sandbox.errors import ApiError
 from sandbox.faults import FAULT_KINDS, FaultKind
+from sandbox.limits import PAID_RATE
 from sandbox.server import error_response, ok_response
 
 if TYPE_CHECKING:
@@ -126,10 +127,16 @@ class _Control:
     async def limits(self, request: web.Request) -> Any:
         body = await _body(request)
         self._sandbox.set_limits(
-            _optional_rate(body, "overall_rate"), _optional_rate(body, "per_chat_rate")
+            _optional_rate(body, "overall_rate"),
+            _optional_rate(body, "per_chat_rate"),
+            _optional_rate(body, "paid_rate") or PAID_RATE,
         )
         limits = self._sandbox.limits
-        return {"overall_rate": limits.overall_rate, "per_chat_rate": limits.per_chat_rate}
+        return {
+            "overall_rate": limits.overall_rate,
+            "per_chat_rate": limits.per_chat_rate,
+            "paid_rate": limits.paid_rate,
+        }
 
     async def faults(self, request: web.Request) -> Any:
         body = await _body(request)

@@ -38,8 +38,10 @@ class SendGate:
         """Allow holding requests again (the sandbox started)."""
         self._closing = asyncio.Event()
 
-    async def admit(self, chat_id: int | str) -> FaultKind | None:
+    async def admit(self, chat_id: int | str, *, paid: bool = False) -> FaultKind | None:
         """Apply a fault or a rate limit to a send; return a fault to apply after delivery.
+
+        A send with `allow_paid_broadcast` is held to the paid limit instead of the free one.
 
         Everything after the last await here runs without yielding, so the rate
         check and the delivery that follows it cannot interleave with another send.
@@ -61,7 +63,7 @@ class SendGate:
                 raise ApiError(504, "Gateway Timeout")
         chat = self.state.chats.get(chat_id) if isinstance(chat_id, int) else None
         try:
-            self.limiter.check(chat.window if chat else None, time.monotonic())
+            self.limiter.check(chat.window if chat else None, time.monotonic(), paid=paid)
         except ApiError:
             self.state.counters.rejected_429 += 1
             raise
@@ -82,7 +84,8 @@ class SendGate:
 
     def record(self, chat: ChatState, method: str, message: BotMessage) -> None:
         """Count an accepted send or edit: windows, `sent`, counters, duplicates."""
-        self.limiter.record(chat.window, time.monotonic())
+        paid = message.params.get("allow_paid_broadcast") in (True, "true", "True", "1")
+        self.limiter.record(chat.window, time.monotonic(), paid=paid)
         state = self.state
         state.counters.delivered += 1
         state.sent.append(
@@ -93,6 +96,7 @@ class SendGate:
                 message_id=message.message_id,
                 text=message.text,
                 at=time.time(),
+                paid=paid,
             )
         )
         if self.dedupe_key is not None and method.startswith("send"):

@@ -42,15 +42,24 @@ class SlidingWindow:
         return max(1, math.ceil(self._times[0] + self._span - now))
 
 
+# Telegram's limit for sends with allow_paid_broadcast (a fee in Stars above the free rate).
+PAID_RATE = 1000
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimits:
-    """Sends allowed in any rolling second: overall and per chat; None means unlimited."""
+    """Sends allowed in any rolling second: overall and per chat; None means unlimited.
+
+    `overall_rate` is the free limit; sends that carry `allow_paid_broadcast` are counted
+    apart and held to `paid_rate` instead (when an overall limit is set at all).
+    """
 
     overall_rate: int | None = None
     per_chat_rate: int | None = None
+    paid_rate: int = PAID_RATE
 
     def __post_init__(self) -> None:
-        for name in ("overall_rate", "per_chat_rate"):
+        for name in ("overall_rate", "per_chat_rate", "paid_rate"):
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ValueError(f"{name} must be at least 1 (or None for no limit), got {value}")
@@ -59,29 +68,47 @@ class RateLimits:
 class RateLimiter:
     """Admits a send if both windows have room; only accepted sends are counted."""
 
-    __slots__ = ("_overall", "limits", "max_per_chat_per_second", "max_per_second")
+    __slots__ = (
+        "_overall",
+        "_paid",
+        "limits",
+        "max_paid_per_second",
+        "max_per_chat_per_second",
+        "max_per_second",
+    )
 
     def __init__(self, limits: RateLimits) -> None:
         self.limits = limits
         self._overall = SlidingWindow()
+        self._paid = SlidingWindow()
         self.max_per_second = 0
+        self.max_paid_per_second = 0
         self.max_per_chat_per_second = 0
 
-    def check(self, chat_window: SlidingWindow | None, now: float) -> None:
+    def check(self, chat_window: SlidingWindow | None, now: float, *, paid: bool = False) -> None:
         """Raise 429 (with retry_after) if a send now would exceed a limit."""
         overall, per_chat = self.limits.overall_rate, self.limits.per_chat_rate
-        if overall is not None and self._overall.count(now) >= overall:
-            raise too_many_requests(self._overall.retry_after(now))
+        if paid and overall is not None:
+            overall, window = self.limits.paid_rate, self._paid
+        else:
+            window = self._overall
+        if overall is not None and window.count(now) >= overall:
+            raise too_many_requests(window.retry_after(now))
         if per_chat is not None and chat_window is not None and chat_window.count(now) >= per_chat:
             raise too_many_requests(chat_window.retry_after(now))
 
-    def record(self, chat_window: SlidingWindow, now: float) -> None:
-        """Count an accepted send in both windows and keep the observed maxima."""
-        self.max_per_second = max(self.max_per_second, self._overall.add(now))
+    def record(self, chat_window: SlidingWindow, now: float, *, paid: bool = False) -> None:
+        """Count an accepted send in its windows and keep the observed maxima."""
+        if paid:
+            self.max_paid_per_second = max(self.max_paid_per_second, self._paid.add(now))
+        else:
+            self.max_per_second = max(self.max_per_second, self._overall.add(now))
         self.max_per_chat_per_second = max(self.max_per_chat_per_second, chat_window.add(now))
 
     def reset_counters(self) -> None:
         """Forget the windows and maxima (limits stay)."""
         self._overall = SlidingWindow()
+        self._paid = SlidingWindow()
         self.max_per_second = 0
+        self.max_paid_per_second = 0
         self.max_per_chat_per_second = 0

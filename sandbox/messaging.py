@@ -43,7 +43,7 @@ class Messaging:
     async def send_message(self, params: Params) -> dict[str, Any]:
         """sendMessage."""
         chat_id = params.chat_id()
-        after = await self.gate.admit(chat_id)
+        after = await self.gate.admit(chat_id, paid=params.get_bool("allow_paid_broadcast"))
         chat = self._writable_chat(chat_id)
         raw_text = params.get_str("text") or ""
         formatted = self._format(raw_text, params, "text", "entities", MAX_TEXT_LENGTH)
@@ -141,7 +141,7 @@ class Messaging:
 
     async def _send_file(self, params: Params, method: str, field: str) -> dict[str, Any]:
         chat_id = params.chat_id()
-        after = await self.gate.admit(chat_id)
+        after = await self.gate.admit(chat_id, paid=params.get_bool("allow_paid_broadcast"))
         chat = self._writable_chat(chat_id)
         file = self._file(params, field)
         raw_caption = params.get_str("caption")

@@ -163,6 +163,8 @@ class SentRecord:
     message_id: int
     text: str | None
     at: float
+    # Sent with allow_paid_broadcast: counted against the paid limit, not the free one.
+    paid: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """JSON for the control API."""
@@ -173,6 +175,7 @@ class SentRecord:
             "message_id": self.message_id,
             "text": self.text,
             "at": self.at,
+            "paid": self.paid,
         }
 
 
@@ -197,6 +200,8 @@ class SandboxStats:
     max_per_chat_per_second: int
     duplicates: int
     calls: dict[str, int]
+    # The most sends with allow_paid_broadcast seen in any rolling second.
+    max_paid_per_second: int = 0
 
     @property
     def injected_total(self) -> int:
@@ -213,6 +218,7 @@ class SandboxStats:
             "bad_request_400": self.bad_request_400,
             "max_per_second": self.max_per_second,
             "max_per_chat_per_second": self.max_per_chat_per_second,
+            "max_paid_per_second": self.max_paid_per_second,
             "duplicates": self.duplicates,
             "calls": self.calls,
         }

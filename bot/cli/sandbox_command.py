@@ -42,6 +42,14 @@ def register(subparsers: Any) -> None:
     limits.add_argument(
         "--per-chat-rate", type=_positive_int, metavar="N", help="sends per rolling second per chat"
     )
+    limits.add_argument(
+        "--paid-rate",
+        type=_positive_int,
+        default=1000,
+        metavar="N",
+        help="sends per rolling second with allow_paid_broadcast, when an overall rate is set "
+        "(%(default)s)",
+    )
     faults = parser.add_argument_group("fault injection (send methods only)")
     faults.add_argument(
         "--fault-rate", type=float, default=0.0, metavar="P", help="share of sends that fail (0..1)"
@@ -95,6 +103,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.port,
             overall_rate=args.overall_rate,
             per_chat_rate=args.per_chat_rate,
+            paid_rate=args.paid_rate,
             faults=faults,
             access_log=args.verbose,
         )

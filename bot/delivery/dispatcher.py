@@ -58,6 +58,10 @@ from storage.records import OutboxKind, OutboxMessage, PatientState
 logger = logging.getLogger(__name__)
 
 _RECORD_TRIES = 3
+# Outcomes are written at least this often while a batch is sent, and sooner once this many
+# wait: what a crash can send twice is what was sent in that last fraction of a second.
+FLUSH_SECONDS = 0.25
+FLUSH_SENDS = 32
 # Timers only for wakes closer than this; the scheduler's repeating job covers the rest.
 _LONGEST_TIMER_S = 300.0
 
@@ -100,6 +104,7 @@ class Dispatcher:
         late_after: timedelta = LATE_AFTER,
         rng: random.Random | None = None,
         observer: DeliveryObserver | None = None,
+        paid_broadcast: bool = False,
     ) -> None:
         if batch_size < 1 or max_in_flight < 1:
             raise ValueError("batch_size and max_in_flight must be at least 1")
@@ -122,6 +127,7 @@ class Dispatcher:
             rng=rng,
             stopping=self._stopping,
             observer=self._observer,
+            paid=paid_broadcast,
         )
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._wake = asyncio.Event()
@@ -248,17 +254,36 @@ class Dispatcher:
         return batch
 
     async def _deliver(self, batch: _Batch) -> int:
-        """Send a claimed batch concurrently and record every outcome; how many rows."""
+        """Send a claimed batch concurrently, recording outcomes as they come; how many rows.
+
+        Outcomes are written every `FLUSH_SECONDS`, or as soon as `FLUSH_SENDS` wait, so a
+        crash repeats only the sends of its last fraction of a second, not the batch.
+        """
+        recorder = _Recorder(self, batch.messages)
+        recorder.note(batch.outcomes)
+        flushing = asyncio.create_task(recorder.keep_flushing(FLUSH_SECONDS))
         try:
-            results = await asyncio.gather(
-                *(self._send(message, rendered) for message, rendered in batch.renders)
+            await asyncio.gather(
+                *(
+                    self._send_noted(message, rendered, recorder)
+                    for message, rendered in batch.renders
+                )
             )
         finally:
-            await batch.stop_keeping()
-        outcomes = dict(batch.outcomes)
-        outcomes.update(zip((m.id for m, _ in batch.renders), results, strict=True))
-        await self._record(batch.messages, outcomes)
+            flushing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flushing
+            try:
+                await recorder.flush()
+            finally:
+                await batch.stop_keeping()
         return len(batch.messages)
+
+    async def _send_noted(
+        self, message: OutboxMessage, rendered: Rendered, recorder: _Recorder
+    ) -> None:
+        outcome = await self._send(message, rendered)
+        recorder.note({message.id: outcome})
 
     async def _give_back(self, claiming: asyncio.Task[_Batch | None]) -> None:
         """Release a batch claimed ahead when the current one failed."""
@@ -458,3 +483,47 @@ class Dispatcher:
     @staticmethod
     def _loop_time() -> float:
         return asyncio.get_running_loop().time()
+
+
+class _Recorder:
+    """Collects a batch's outcomes as its sends complete and writes them in small flushes.
+
+    Flushes never overlap (one unit of work at a time); each writes every outcome noted
+    since the last one, its sends in one statement.
+    """
+
+    def __init__(self, dispatcher: Dispatcher, messages: Sequence[OutboxMessage]) -> None:
+        self._dispatcher = dispatcher
+        self._messages = {message.id: message for message in messages}
+        self._pending: dict[int, Outcome] = {}
+        self._lock = asyncio.Lock()
+        self._enough = asyncio.Event()
+
+    def note(self, outcomes: Mapping[int, Outcome]) -> None:
+        """Add outcomes to the next flush (which comes sooner once enough wait)."""
+        self._pending.update(outcomes)
+        if len(self._pending) >= FLUSH_SENDS:
+            self._enough.set()
+
+    async def keep_flushing(self, every: float) -> None:
+        """Flush every `every` seconds, or when enough outcomes wait, until cancelled."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._enough.wait(), every)
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write what was noted so far."""
+        async with self._lock:
+            self._enough.clear()
+            if not self._pending:
+                return
+            pending, self._pending = self._pending, {}
+            messages = [self._messages[message_id] for message_id in pending]
+            try:
+                await self._dispatcher._record(messages, pending)
+            except BaseException:
+                # Not written: they stay claimed and go out again after the lease.
+                pending.update(self._pending)
+                self._pending = pending
+                raise

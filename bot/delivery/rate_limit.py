@@ -1,18 +1,27 @@
-"""The one pace for everything the bot sends on its own: overall rate and per-chat spacing.
+"""The one pace for everything the bot sends: overall rate, per-chat spacing, and lanes.
 
 Written here rather than taken from PTB's AIORateLimiter because the dispatcher must keep
 sending to other chats while one chat waits, pause everyone on a 429 without holding a
-request open, hand the decision back to the outbox (retry later) instead of blocking, and
-give back the slot of a send Telegram refused.
+request open, hand the decision back to the outbox (retry later) instead of blocking, give
+back the slot of a send Telegram refused, and let an answer to a patient go ahead of a
+broadcast's queued sends.
+
+Every send waits in one of three lanes: a `REPLY` (the answer to what someone just did)
+takes the next slot before any queued `OUTBOX` send (reminders, broadcasts), and a
+broadcast's `PROGRESS` edits take only what both leave. The outbox yields, it is not
+starved: replies come one per update, so the outbox gets every slot they leave.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
+from enum import IntEnum
 from typing import Protocol
 
 # Sends leave this process slightly under the configured rate, so that network jitter never
@@ -25,6 +34,28 @@ SAFETY_MARGIN = 0.98
 # members): 1.2 reached 0.972 of the rate, 1.5 0.976, 2.0 0.979 with bursts at 60/s.
 CATCH_UP = 1.5
 _PRUNE_AT = 50_000
+
+
+class Lane(IntEnum):
+    """Which sends go first when several wait for the next slot (lower first)."""
+
+    REPLY = 0
+    OUTBOX = 1
+    PROGRESS = 2
+
+
+class _Ticket:
+    """One send waiting in its lane; woken when it is first in line, or the line changes."""
+
+    __slots__ = ("lane", "seq", "woken")
+
+    def __init__(self, lane: Lane, seq: int) -> None:
+        self.lane = lane
+        self.seq = seq
+        self.woken = asyncio.Event()
+
+    def __lt__(self, other: _Ticket) -> bool:
+        return (self.lane, self.seq) < (other.lane, other.seq)
 
 
 class SlotSource(Protocol):
@@ -43,6 +74,10 @@ class SendRateLimiter:
     gap after the one before. Every slot handed out stays in the window, whatever became of
     its send, until `release` says Telegram refused it; releasing only loosens the window,
     so any `per_second + 1` accepted sends in a row span more than the window.
+
+    Waiting sends form one line ordered by lane, then by arrival. Only the first in line
+    waits for the slot, and a send of a better lane that arrives meanwhile takes its place
+    at once, so a reply never waits behind the outbox's queued sends.
     """
 
     def __init__(
@@ -67,22 +102,29 @@ class SendRateLimiter:
         self._sleep = sleep
         # The slots taken within the last window, oldest first; each was taken at its time.
         self._slots: deque[float] = deque()
-        self._turn = asyncio.Lock()
-        self._queued = 0
+        self._line: list[_Ticket] = []
+        self._arrivals = itertools.count()
         self._paused_until = 0.0
         self._chat_ready: dict[int, float] = {}
         # Kept apart from _chat_ready, which holds math.inf while a send to the chat queues.
         self._chat_paused: dict[int, float] = {}
         # With several processes on one token the overall pace comes from them all
-        # (bot/delivery/shared_pace.py); per-chat spacing and pauses stay local.
+        # (bot/delivery/shared_pace.py); per-chat spacing, lanes and pauses stay local.
         self._shared_slots = shared_slots
+        # A shared slot already reserved, for whoever is first in line when it comes.
+        self._reserved: float | None = None
 
     @property
     def per_second(self) -> float:
         """The most sends this pace lets Telegram accept per second, over time."""
         return self._per_window / self._window
 
-    async def acquire(self, chat_id: int) -> float:
+    @property
+    def waiting(self) -> int:
+        """Sends waiting for a slot, every lane together."""
+        return len(self._line)
+
+    async def acquire(self, chat_id: int, lane: Lane = Lane.OUTBOX) -> float:
         """Wait until a message to `chat_id` may be sent; return the slot it was given."""
         while True:
             await self._chat_free(chat_id)
@@ -91,7 +133,7 @@ class SendRateLimiter:
             held = self._chat_ready.get(chat_id, 0.0)
             self._chat_ready[chat_id] = math.inf
             try:
-                slot = await self._next_slot(self._gap)
+                slot = await self._next_slot(self._gap, lane)
             except BaseException:
                 self._chat_ready[chat_id] = held
                 raise
@@ -110,9 +152,9 @@ class SendRateLimiter:
 
         The dispatcher's fast path: when the pace is far above the load, most sends need no
         timer at all. Never succeeds with shared slots (asking them is a round trip) or
-        while other sends are queued.
+        while other sends wait in line.
         """
-        if self._shared_slots is not None or self._queued:
+        if self._shared_slots is not None or self._line:
             return None
         now = self._monotonic()
         if max(self._paused_until, self._chat_blocked_until(chat_id)) > now:
@@ -125,7 +167,7 @@ class SendRateLimiter:
             self._prune(now)
         return now
 
-    async def acquire_overall(self) -> float:
+    async def acquire_overall(self, lane: Lane = Lane.REPLY) -> float:
         """Wait for an overall slot only: for answers to what a user just did.
 
         A reply is not held to one message per second in its chat (a button press is often
@@ -133,7 +175,7 @@ class SendRateLimiter:
         Replies keep the even gap, never the catch-up one: a burst of them would fill the
         window and leave the next person waiting for it to pass.
         """
-        return await self._next_slot(self._even_gap)
+        return await self._next_slot(self._even_gap, lane)
 
     def release(self, slot: float) -> None:
         """Give back `slot`: Telegram refused its send (429), so it did not count.
@@ -150,6 +192,7 @@ class SendRateLimiter:
             if slots[index] <= slot:
                 if slots[index] == slot:
                     del slots[index]
+                    self._nudge()
                 return
 
     async def _chat_free(self, chat_id: int) -> None:
@@ -164,37 +207,74 @@ class SendRateLimiter:
     def _chat_blocked_until(self, chat_id: int) -> float:
         return max(self._chat_ready.get(chat_id, 0.0), self._chat_paused.get(chat_id, 0.0))
 
-    async def _next_slot(self, gap: float) -> float:
-        if self._shared_slots is not None:
-            return await self._shared_slot(self._shared_slots)
-        # One sender at a time waits for the next slot, and the slot is taken only when it
-        # comes: a slot given back in the meantime (a 429) is used by the very next send,
-        # which reserving slots ahead would have made impossible.
-        self._queued += 1
-        try:
-            async with self._turn:
-                while True:
-                    now = self._monotonic()
-                    slot = max(self._paused_until, self._local_slot(now, gap))
-                    if slot <= now:
-                        self._slots.append(now)
-                        return now
-                    await self._sleep(slot - now)
-        finally:
-            self._queued -= 1
+    async def _next_slot(self, gap: float, lane: Lane) -> float:
+        """Wait in line for the next slot; the first in line takes it when it comes.
 
-    async def _shared_slot(self, shared: SlotSource) -> float:
-        while True:
-            now = self._monotonic()
-            if self._paused_until > now:
-                await self._sleep(self._paused_until - now)
-                continue
-            slot = max(now, await shared.next_slot())
-            if slot > now:
-                await self._sleep(slot - now)
-            if self._paused_until <= self._monotonic():
-                return slot
-            # A 429 arrived while we waited for our slot: queue again behind the pause.
+        The slot is taken only when it comes: a slot given back in the meantime (a 429) is
+        used by the very next send, which reserving slots ahead would have made impossible.
+        """
+        ticket = _Ticket(lane, next(self._arrivals))
+        heapq.heappush(self._line, ticket)
+        self._nudge()
+        try:
+            while True:
+                if self._line[0] is not ticket:
+                    await ticket.woken.wait()
+                    ticket.woken.clear()
+                    continue
+                now = self._monotonic()
+                slot = await self._slot_for_head(now, gap)
+                if self._line[0] is not ticket:
+                    continue  # a better lane arrived while a shared slot was asked for
+                if slot <= now:
+                    self._take(slot)
+                    return slot
+                await self._wait(ticket, slot - now)
+        finally:
+            self._leave(ticket)
+
+    async def _slot_for_head(self, now: float, gap: float) -> float:
+        """When the first in line may send (now or later)."""
+        if self._shared_slots is None:
+            return max(self._paused_until, self._local_slot(now, gap))
+        stale = now - 1.0 / max(self.per_second, 1.0)
+        if self._reserved is None or self._reserved < stale:
+            self._reserved = await self._shared_slots.next_slot()
+        return max(self._paused_until, self._reserved, now)
+
+    def _take(self, slot: float) -> None:
+        if self._shared_slots is None:
+            self._slots.append(slot)
+        else:
+            self._reserved = None
+
+    async def _wait(self, ticket: _Ticket, seconds: float) -> None:
+        """Sleep `seconds`, or less if the line changed (a better lane, a slot given back)."""
+        if ticket.lane == min(Lane) and self._shared_slots is None:
+            # Nothing overtakes a reply; a slot given back only comes sooner, and is
+            # looked at when the sleep ends.
+            await self._sleep(seconds)
+            return
+        sleeping = asyncio.ensure_future(self._sleep(seconds))
+        woken = asyncio.ensure_future(ticket.woken.wait())
+        try:
+            await asyncio.wait({sleeping, woken}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeping, woken):
+                if not task.done():
+                    task.cancel()
+            ticket.woken.clear()
+
+    def _leave(self, ticket: _Ticket) -> None:
+        if ticket in self._line:
+            self._line.remove(ticket)
+            heapq.heapify(self._line)
+        self._nudge()
+
+    def _nudge(self) -> None:
+        """Tell whoever is first in line to look again."""
+        if self._line:
+            self._line[0].woken.set()
 
     def _local_slot(self, now: float, gap: float) -> float:
         """The earliest instant from `now` on that keeps the window and the gap."""

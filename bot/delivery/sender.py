@@ -177,8 +177,10 @@ class Sender:
         rng: random.Random | None = None,
         stopping: asyncio.Event | None = None,
         observer: DeliveryObserver | None = None,
+        paid: bool = False,
     ) -> None:
         self._bot = bot
+        self._paid = paid
         self._observer = observer or NoObserver()
         self._limiter = limiter
         self._clock = clock
@@ -196,7 +198,11 @@ class Sender:
                 return NotSent("shutting down")
             try:
                 message_id = await send_html(
-                    self._bot, message.chat_id, rendered.text, rendered.reply_markup
+                    self._bot,
+                    message.chat_id,
+                    rendered.text,
+                    rendered.reply_markup,
+                    paid=self._paid,
                 )
             except RetryAfter as exc:
                 self._observer.telegram_error("429")

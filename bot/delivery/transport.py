@@ -136,23 +136,26 @@ class OutboxBot(Bot):
         chat_id: int,
         text: str,
         reply_markup: InlineKeyboardMarkup | Mapping[str, Any] | None = None,
+        *,
+        paid: bool = False,
     ) -> int:
         """Send an HTML message without a link preview; Telegram's message id.
 
-        Errors are raised exactly as by `send_message` (same request path).
+        `paid` asks for `allow_paid_broadcast` (Telegram's higher limit, for a fee). Errors
+        are raised exactly as by `send_message` (same request path).
         """
+        data: dict[str, Any] = {
+            "chat_id": chat_id,
+            "text": text,
+            "parse_mode": ParseMode.HTML,
+            "reply_markup": reply_markup,
+            "link_preview_options": _NO_PREVIEW,
+        }
+        if paid:
+            data["allow_paid_broadcast"] = True
         # `_post` is Bot's own request path (PTB's ExtBot extends it the same way); only the
         # parsing of the answer into a Message is left out.
-        result = await self._post(
-            "sendMessage",
-            {
-                "chat_id": chat_id,
-                "text": text,
-                "parse_mode": ParseMode.HTML,
-                "reply_markup": reply_markup,
-                "link_preview_options": _NO_PREVIEW,
-            },
-        )
+        result = await self._post("sendMessage", data)
         return int(result["message_id"])
 
 
@@ -161,10 +164,12 @@ async def send_html(
     chat_id: int,
     text: str,
     reply_markup: InlineKeyboardMarkup | Mapping[str, Any] | None,
+    *,
+    paid: bool = False,
 ) -> int:
     """Send through `OutboxBot.send_html` when possible, else `send_message`; the message id."""
     if isinstance(bot, OutboxBot):
-        return await bot.send_html(chat_id, text, reply_markup)
+        return await bot.send_html(chat_id, text, reply_markup, paid=paid)
     if reply_markup is not None and not isinstance(reply_markup, InlineKeyboardMarkup):
         reply_markup = InlineKeyboardMarkup.de_json(dict(reply_markup), bot)
     sent = await bot.send_message(
@@ -173,5 +178,6 @@ async def send_html(
         parse_mode=ParseMode.HTML,
         reply_markup=reply_markup,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
+        allow_paid_broadcast=paid or None,
     )
     return sent.message_id

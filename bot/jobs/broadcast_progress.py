@@ -12,6 +12,7 @@ import logging
 from telegram.error import BadRequest, TelegramError
 
 from bot.context import AppContext, BotApp
+from bot.delivery.rate_limit import Lane
 from bot.i18n import translator
 from bot.render.broadcast_screens import stop_keyboard
 from bot.render.staff import progress_text
@@ -54,7 +55,11 @@ async def _edit(context: AppContext, progress: Progress, text: str) -> bool:
     markup = None if progress.finished else stop_keyboard(broadcast.clinic_id, broadcast.id, t)
     try:
         await context.bot.edit_message_text(
-            text, chat_id=progress.chat_id, message_id=progress.message_id, reply_markup=markup
+            text,
+            chat_id=progress.chat_id,
+            message_id=progress.message_id,
+            reply_markup=markup,
+            rate_limit_args=Lane.PROGRESS,
         )
     except BadRequest as exc:
         if "not modified" not in exc.message:
