@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
@@ -22,6 +23,7 @@ from bot.drafts import (
     PendingLink,
 )
 from bot.i18n import Translator, translator
+from bot.usecases.broadcasts import SendingLimits
 from storage.records import Patient
 
 if TYPE_CHECKING:
@@ -40,6 +42,14 @@ class Services:
     database: Database
     # Sends the outbox; `wake()` it after adding a row that is due now.
     dispatcher: Dispatcher
+
+    @property
+    def sending_limits(self) -> SendingLimits:
+        """How often a clinic may broadcast (BROADCAST_COOLDOWN_MINUTES, _DAILY_CAP)."""
+        return SendingLimits(
+            timedelta(minutes=self.settings.broadcast_cooldown_minutes),
+            self.settings.broadcast_daily_cap,
+        )
 
 
 class BotData:

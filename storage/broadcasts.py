@@ -30,6 +30,7 @@ def to_broadcast(row: BroadcastRow) -> Broadcast:
         failed=row.failed_count,
         created_at=row.created_at,
         finished_at=row.finished_at,
+        queued_at=row.queued_at,
     )
 
 
@@ -76,6 +77,15 @@ class BroadcastRepository(Repository):
         self._session.add(row)
         await self._session.flush()
         return to_broadcast(row)
+
+    async def queued_since(self, clinic_id: int, since: datetime) -> list[datetime]:
+        """When the clinic's broadcasts queued at or after `since` were queued, oldest first."""
+        rows = await self._session.execute(
+            select(BroadcastRow.queued_at)
+            .where(BroadcastRow.clinic_id == clinic_id, BroadcastRow.queued_at >= since)
+            .order_by(BroadcastRow.queued_at)
+        )
+        return [at for (at,) in rows if at is not None]
 
     async def get(self, clinic_id: int, broadcast_id: int) -> Broadcast | None:
         """The clinic's broadcast, or None (also when it belongs to another clinic)."""
@@ -125,6 +135,7 @@ class BroadcastRepository(Repository):
                 state=BroadcastState.SENDING.value,
                 total_count=len(recipients) + blocked,
                 blocked_count=blocked,
+                queued_at=now,
             )
             .execution_options(synchronize_session=False)
         )

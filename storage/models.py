@@ -102,6 +102,14 @@ class TreatmentRow(Base):
     __tablename__ = "treatments"
     __table_args__ = (
         Index("ix_treatments_patient_id_on_date", "patient_id", "on_date"),
+        # Two chats of one patient saving the same entry at once store it once.
+        Index(
+            "uq_treatments_patient_id_procedure_on_date",
+            "patient_id",
+            "procedure",
+            "on_date",
+            unique=True,
+        ),
         CheckConstraint("length(note) <= 500", name="note_length"),
         NO_REUSE,
     )
@@ -236,6 +244,7 @@ class BroadcastRow(Base):
     __table_args__ = (
         CheckConstraint(_one_of("state", BROADCAST_STATES), name="state"),
         Index("ix_broadcasts_clinic_id_created_at", "clinic_id", "created_at"),
+        Index("ix_broadcasts_clinic_id_queued_at", "clinic_id", "queued_at"),
         NO_REUSE,
     )
 
@@ -250,6 +259,8 @@ class BroadcastRow(Base):
     blocked_count: Mapped[int] = mapped_column(Integer)
     failed_count: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
+    # When it was confirmed and its deliveries queued (None while a draft).
+    queued_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
 

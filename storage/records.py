@@ -260,6 +260,8 @@ class Broadcast:
     failed: int
     created_at: datetime
     finished_at: datetime | None
+    # When it was confirmed (None while a draft).
+    queued_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from rules import Entry, Procedure
 from storage._base import Repository, rowcount
@@ -12,6 +13,10 @@ from storage.models import TreatmentRow
 from storage.records import Treatment
 
 NOTE_MAX = 500
+
+
+class DuplicateTreatmentError(ValueError):
+    """The patient already has this procedure on this date."""
 
 
 def to_treatment(row: TreatmentRow) -> Treatment:
@@ -58,6 +63,39 @@ class TreatmentRepository(Repository):
         await self._session.flush()
         return to_treatment(row)
 
+    async def add_once(
+        self, patient_id: int, procedure: Procedure, on: date, *, now: datetime
+    ) -> tuple[Treatment, bool]:
+        """Store the treatment unless the patient has this procedure on this date already.
+
+        (the treatment, True) when stored now; (the one already there, False) otherwise.
+        Two chats saving the same entry at once store it once: the unique index decides.
+        """
+        statement = (
+            self._insert(TreatmentRow)
+            .values(
+                patient_id=patient_id,
+                procedure=Procedure(procedure),
+                on=on,
+                note="",
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[TreatmentRow.patient_id, TreatmentRow.procedure, TreatmentRow.on]
+            )
+            .returning(TreatmentRow.id)
+        )
+        inserted = (await self._session.execute(statement)).first()
+        found = await self._session.execute(
+            select(TreatmentRow).where(
+                TreatmentRow.patient_id == patient_id,
+                TreatmentRow.procedure == Procedure(procedure),
+                TreatmentRow.on == on,
+            )
+        )
+        return to_treatment(found.scalar_one()), inserted is not None
+
     async def get(self, patient_id: int, treatment_id: int) -> Treatment | None:
         """The patient's treatment with this id, or None (also when it is someone else's)."""
         row = await self._session.scalar(
@@ -91,12 +129,19 @@ class TreatmentRepository(Repository):
     async def change_date(
         self, patient_id: int, treatment_id: int, on: date, *, now: datetime
     ) -> Treatment | None:
-        """Move the patient's treatment to another date; None if it is not theirs."""
-        result = await self._session.execute(
-            update(TreatmentRow)
-            .where(TreatmentRow.id == treatment_id, TreatmentRow.patient_id == patient_id)
-            .values(on=on, updated_at=now)
-        )
+        """Move the patient's treatment to another date; None if it is not theirs.
+
+        DuplicateTreatmentError when the patient has the same procedure on that date already.
+        """
+        try:
+            async with self._session.begin_nested():
+                result = await self._session.execute(
+                    update(TreatmentRow)
+                    .where(TreatmentRow.id == treatment_id, TreatmentRow.patient_id == patient_id)
+                    .values(on=on, updated_at=now)
+                )
+        except IntegrityError as exc:
+            raise DuplicateTreatmentError(f"treatment {treatment_id} onto {on}") from exc
         if rowcount(result) == 0:
             return None
         return await self.get(patient_id, treatment_id)

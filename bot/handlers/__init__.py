@@ -25,13 +25,14 @@ from bot.handlers import (
     staff,
     start,
 )
-from bot.kit import text_steps, who
+from bot.kit import text_steps, throttle, who
 
 # Add a module here in its place:
 #   errors, who, start, [membership], [log], [history], [next_dates], [settings], [privacy],
 #   [reminder_buttons], [clinic ...], [help], [free_text], [fallback]
 HANDLER_MODULES = (
     errors,
+    throttle,  # group -20: one person's flood of updates is dropped before anything else
     who,  # group -10: who sent the update, once, for every handler after it
     start,
     membership,

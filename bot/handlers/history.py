@@ -41,7 +41,12 @@ from bot.render.dates import out_of_range_text
 from bot.render.keyboards import Row
 from bot.usecases.history import history_page, move_treatment, remove_treatment
 from bot.usecases.planning import local_today
-from bot.usecases.treatments import DateOutOfRangeError, TreatmentNotFoundError, get_treatment
+from bot.usecases.treatments import (
+    AlreadyOnThatDateError,
+    DateOutOfRangeError,
+    TreatmentNotFoundError,
+    get_treatment,
+)
 from storage.records import Patient, Treatment
 
 BROWSE, DATE, CONFIRM = range(3)
@@ -166,6 +171,10 @@ async def _move(
         )
     except TreatmentNotFoundError:
         await stale(update, context, view.entry_gone(t))
+        return END
+    except AlreadyOnThatDateError:
+        await answer(update, context)
+        await reply(update, view.already_on_that_date(on, t))
         return END
     except DateOutOfRangeError:
         await answer(update, context)

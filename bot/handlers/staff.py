@@ -29,6 +29,7 @@ from bot.buttons import (
 from bot.context import AppContext, BotApp
 from bot.handlers import staff_broadcast as broadcast
 from bot.handlers import staff_guidance as guidance
+from bot.handlers import staff_notice
 from bot.handlers.staff_access import refuse, staff_clinic
 from bot.jobs import broadcast_progress
 from bot.kit.buttons import Button
@@ -112,7 +113,7 @@ def register(application: BotApp) -> None:
         Button(BroadcastSend, broadcast.on_send),
         Button(BroadcastStop, broadcast.on_stop),
         Button(BroadcastDrop, broadcast.on_drop),
-        Button(BroadcastNotice, broadcast.on_notice),
+        Button(BroadcastNotice, staff_notice.on_notice),
         Button(GuidanceClinic, guidance.on_clinic),
         Button(GuidanceEdit, guidance.on_edit),
         Button(GuidanceApply, guidance.on_apply),

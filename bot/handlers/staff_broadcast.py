@@ -3,7 +3,7 @@
 The text being written lives in this user's `BroadcastDraft`; a stored draft is only
 confirmed by its author, and only once (storage moves draft → sending with one conditional
 UPDATE). Buttons: `bc:*` in `bot.buttons`. The progress message is kept up to date by
-`bot.jobs.broadcast_progress`; the text of a guidance notice comes from `bot.render.notices`.
+`bot.jobs.broadcast_progress`; a notice of a guidance change starts in `staff_notice`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from bot.buttons import (
     BroadcastClinic,
     BroadcastDays,
     BroadcastDrop,
-    BroadcastNotice,
     BroadcastSend,
     BroadcastStop,
 )
@@ -32,19 +31,17 @@ from bot.kit.text_steps import ask_for_text, stop_asking
 from bot.parsing.broadcast_body import broadcast_body
 from bot.render import broadcast_screens as view
 from bot.render.broadcasts import MAX_MESSAGE_LENGTH, compose, longest_length
-from bot.render.notices import notice_body
 from bot.render.staff import progress_text, reach_text
 from bot.usecases.broadcasts import (
     MAX_AUDIENCE_DAYS,
     Audience,
+    broadcast_allowance,
     cancel_broadcast,
     confirm_broadcast,
     draft_broadcast,
     follow_broadcast,
 )
 from bot.usecases.clinics import NotStaffError
-from bot.usecases.guidance import guidance_change
-from rules import default_guidance
 from storage.records import Clinic
 
 logger = logging.getLogger(__name__)
@@ -72,6 +69,13 @@ async def on_clinic(update: Update, context: AppContext, pressed: BroadcastClini
 
 
 async def _ask_text(update: Update, context: AppContext, clinic: Clinic) -> int:
+    services = context.services
+    limited = await broadcast_allowance(
+        services.database, clinic.id, services.clock.now(), services.sending_limits
+    )
+    if limited is not None:
+        await reply(update, view.limited_text(limited, context.t))
+        return END
     context.flows.broadcast = BroadcastDraft(clinic.id)
     ask_for_text(context, TEXT_STEP)
     await reply(update, view.write_prompt(clinic, context.t))
@@ -84,10 +88,11 @@ async def on_text(update: Update, context: AppContext) -> int:
     draft = context.flows.broadcast
     if message is None or draft is None:
         return END
-    return await _preview(update, context, draft, broadcast_body(message))
+    return await preview(update, context, draft, broadcast_body(message))
 
 
-async def _preview(update: Update, context: AppContext, draft: BroadcastDraft, body: str) -> int:
+async def preview(update: Update, context: AppContext, draft: BroadcastDraft, body: str) -> int:
+    """Check the text, send it as patients will see it, and ask who should receive it."""
     chat = update.effective_chat
     assert chat is not None
     t = context.t
@@ -117,13 +122,21 @@ async def _preview(update: Update, context: AppContext, draft: BroadcastDraft, b
     return TEXT
 
 
-async def on_audience(update: Update, context: AppContext, pressed: BroadcastAudience) -> int:
-    """Who receives it: everyone now, or a window of days to ask for."""
+async def _written(update: Update, context: AppContext) -> BroadcastDraft | None:
+    """The draft whose text is written, with the press answered; else None (told so)."""
     draft = context.flows.broadcast
     if draft is None or draft.body is None:
         await answer(update, context, view.start_again(context.t))
-        return END
+        return None
     await answer(update, context)
+    return draft
+
+
+async def on_audience(update: Update, context: AppContext, pressed: BroadcastAudience) -> int:
+    """Who receives it: everyone now, or a window of days to ask for."""
+    draft = await _written(update, context)
+    if draft is None:
+        return END
     if pressed.kind == "all":
         return await _store(update, context, draft, Audience("all"))
     context.flows.broadcast = replace(draft, window=pressed.kind)
@@ -136,11 +149,9 @@ async def on_audience(update: Update, context: AppContext, pressed: BroadcastAud
 
 async def on_days(update: Update, context: AppContext, pressed: BroadcastDays) -> int:
     """A window of days picked."""
-    draft = context.flows.broadcast
-    if draft is None or draft.body is None:
-        await answer(update, context, view.start_again(context.t))
+    draft = await _written(update, context)
+    if draft is None:
         return END
-    await answer(update, context)
     return await _with_days(update, context, draft, pressed.kind, pressed.days)
 
 
@@ -207,7 +218,12 @@ async def on_send(update: Update, context: AppContext, pressed: BroadcastSend) -
         user.id,
         language=t.language,
         now=services.clock.now(),
+        limits=services.sending_limits,
     )
+    if outcome.kind == "limited" and outcome.limited is not None:
+        await answer(update, context)
+        await reply(update, view.limited_text(outcome.limited, t))
+        return END
     if outcome.kind == "not_allowed":
         logger.warning(
             "refused a broadcast confirm for clinic %s, broadcast %s",
@@ -269,23 +285,3 @@ async def on_drop(update: Update, context: AppContext, pressed: BroadcastDrop) -
     await drop_buttons(update)
     await reply(update, view.nothing_sent(context.t))
     return END
-
-
-async def on_notice(update: Update, context: AppContext, pressed: BroadcastNotice) -> int:
-    """Draft a notice of a guidance change, previewed like any broadcast."""
-    user = update.effective_user
-    assert user is not None
-    await answer(update, context)
-    found = await guidance_change(
-        context.services.database, pressed.clinic, user.id, pressed.version
-    )
-    if found is None:
-        await staff.refuse(update, context)
-        return END
-    await drop_buttons(update)
-    clinic, change = found
-    default = default_guidance().rule_for(change.after, change.then)
-    body = notice_body(clinic, change, None if default is None else default.min_days, context.t)
-    draft = BroadcastDraft(clinic.id)
-    context.flows.broadcast = draft
-    return await _preview(update, context, draft, body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
 
@@ -17,6 +18,7 @@ from bot.buttons import (
 from bot.i18n import Translator
 from bot.render.broadcasts import MAX_MESSAGE_LENGTH
 from bot.render.keyboards import button, keyboard
+from bot.usecases.broadcasts import Limited
 from storage.records import Clinic
 
 DAY_CHOICES = (7, 14, 30, 90)
@@ -120,6 +122,26 @@ def not_yours(t: Translator) -> str:
 def already_done(t: Translator) -> str:
     """A confirm or stop of a broadcast that went or was cancelled."""
     return t.gettext("This broadcast was already sent or cancelled.")
+
+
+def limited_text(limited: Limited, t: Translator) -> str:
+    """Why a broadcast may not go yet, and from when it may (in the clinic's time)."""
+    until = limited.until.astimezone(ZoneInfo(limited.timezone))
+    when = t.gettext("{date} at {time}").format(
+        date=t.long_date(until.date()), time=until.strftime("%H:%M")
+    )
+    if limited.reason == "daily_cap":
+        return t.ngettext(
+            "Your clinic has sent {cap} broadcast in the last 24 hours, the most allowed. "
+            "The next can go from {when}.",
+            "Your clinic has sent {cap} broadcasts in the last 24 hours, the most allowed. "
+            "The next can go from {when}.",
+            limited.cap,
+        ).format(cap=limited.cap, when=when)
+    return t.gettext(
+        "Your clinic sent a broadcast a short while ago. So that patients are not flooded, "
+        "the next can go from {when}."
+    ).format(when=when)
 
 
 def sending(t: Translator) -> str:

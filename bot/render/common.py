@@ -50,6 +50,14 @@ def unknown_command(t: Translator) -> str:
     return t.gettext("I don't know that command. /help lists what I can do.")
 
 
+def slow_down(t: Translator) -> str:
+    """Said once to someone sending far more than anyone types."""
+    return t.gettext(
+        "You are sending messages faster than I can answer them. Please wait a few seconds; "
+        "I will answer again then."
+    )
+
+
 def nothing_to_cancel(t: Translator) -> str:
     """/cancel when no flow is open."""
     return t.gettext("Nothing to cancel.")

@@ -84,6 +84,13 @@ def entry_gone(t: Translator) -> str:
     return t.gettext("That entry is no longer in your history; /history shows what is there now.")
 
 
+def already_on_that_date(on: date, t: Translator) -> str:
+    """A new date that already holds the same procedure."""
+    return t.gettext(
+        "You already have this procedure on {date} in your history, so nothing was changed."
+    ).format(date=t.long_date(on))
+
+
 def timed_out_text(t: Translator) -> str:
     """/history left waiting for an answer for the conversation timeout."""
     return t.gettext("⌛ I stopped waiting, so nothing was changed.")

@@ -150,7 +150,50 @@ async def draft_broadcast(
         return Draft(broadcast, clinic, audience, reach)
 
 
-ConfirmKind = Literal["queued", "not_allowed", "out_of_date"]
+@dataclass(frozen=True)
+class SendingLimits:
+    """How often a clinic may broadcast: a pause between two, and a cap per 24 hours."""
+
+    cooldown: timedelta
+    daily_cap: int
+
+
+@dataclass(frozen=True)
+class Limited:
+    """A broadcast that may not go yet, why, and from when it may (UTC; the clinic's zone)."""
+
+    reason: Literal["cooldown", "daily_cap"]
+    until: datetime
+    timezone: str
+    cap: int
+
+
+async def _limited(
+    uow: UnitOfWork, clinic: Clinic, now: datetime, limits: SendingLimits
+) -> Limited | None:
+    day = timedelta(days=1)
+    queued = await uow.broadcasts.queued_since(clinic.id, now - day)
+    if len(queued) >= limits.daily_cap:
+        # Free again once the oldest of the last `cap` broadcasts is a day old.
+        until = queued[len(queued) - limits.daily_cap] + day
+        return Limited("daily_cap", until, clinic.timezone, limits.daily_cap)
+    if queued and now - queued[-1] < limits.cooldown:
+        return Limited("cooldown", queued[-1] + limits.cooldown, clinic.timezone, limits.daily_cap)
+    return None
+
+
+async def broadcast_allowance(
+    database: Database, clinic_id: int, now: datetime, limits: SendingLimits
+) -> Limited | None:
+    """Whether the clinic may broadcast now (None), or until when it may not."""
+    async with database.unit_of_work(read_only=True) as uow:
+        clinic = await uow.clinics.get(clinic_id)
+        if clinic is None:
+            return None
+        return await _limited(uow, clinic, now, limits)
+
+
+ConfirmKind = Literal["queued", "not_allowed", "out_of_date", "limited"]
 
 
 @dataclass(frozen=True)
@@ -160,6 +203,7 @@ class Confirmation:
     kind: ConfirmKind
     broadcast: Broadcast | None = None
     reach: Reach | None = None
+    limited: Limited | None = None
 
 
 async def confirm_broadcast(
@@ -170,11 +214,13 @@ async def confirm_broadcast(
     *,
     language: str,
     now: datetime,
+    limits: SendingLimits | None = None,
 ) -> Confirmation:
     """Queue one outbox row per recipient, once; only the author, only staff, only drafts.
 
     The audience is counted again at this moment: someone who opted out or blocked the bot
-    since the draft is not written to.
+    since the draft is not written to. A clinic within its cooldown, or at its daily cap,
+    is refused (`limited`) and the draft stays a draft.
     """
     async with database.unit_of_work() as uow:
         try:
@@ -186,6 +232,9 @@ async def confirm_broadcast(
             return Confirmation("not_allowed")
         if broadcast.state is not BroadcastState.DRAFT:
             return Confirmation("out_of_date", broadcast)
+        limited = await _limited(uow, clinic, now, limits) if limits is not None else None
+        if limited is not None:
+            return Confirmation("limited", broadcast, limited=limited)
         reach = await _reach(uow, clinic, Audience.from_json(broadcast.audience), now)
         queued = await uow.broadcasts.queue(
             clinic_id,

@@ -17,6 +17,7 @@ from rules import (
 )
 from storage.database import Database
 from storage.records import Patient, Treatment
+from storage.treatments import DuplicateTreatmentError
 from storage.unit_of_work import UnitOfWork
 
 EARLIEST_ACCEPTED = date(2000, 1, 1)
@@ -29,6 +30,10 @@ class DateOutOfRangeError(ValueError):
 
 class TreatmentNotFoundError(LookupError):
     """The treatment does not exist, or is not this patient's (the two look the same)."""
+
+
+class AlreadyOnThatDateError(ValueError):
+    """Moving an entry onto a date that already holds the same procedure."""
 
 
 @dataclass(frozen=True)
@@ -75,15 +80,8 @@ async def log_treatment(
     """Save a treatment once (the same procedure on the same date is not stored twice)."""
     check_date_range(on, local_today(patient, now))
     async with database.unit_of_work() as uow:
-        same_day = [
-            t
-            for t in await uow.treatments.list_for_patient(patient.id, limit=1000)
-            if t.procedure is procedure and t.on == on
-        ]
-        if same_day:
-            treatment, already = same_day[0], True
-        else:
-            treatment, already = await uow.treatments.add(patient.id, procedure, on, now=now), False
+        treatment, stored = await uow.treatments.add_once(patient.id, procedure, on, now=now)
+        already = not stored
         diff = await replan(uow, patient.id, now)
         next_dates = await _next_dates(uow, patient, now)
         await uow.commit()
@@ -96,7 +94,10 @@ async def change_date(
     """Move one of the patient's treatments to another date and re-plan."""
     check_date_range(on, local_today(patient, now))
     async with database.unit_of_work() as uow:
-        treatment = await uow.treatments.change_date(patient.id, treatment_id, on, now=now)
+        try:
+            treatment = await uow.treatments.change_date(patient.id, treatment_id, on, now=now)
+        except DuplicateTreatmentError:
+            raise AlreadyOnThatDateError(on.isoformat()) from None
         if treatment is None:
             raise TreatmentNotFoundError(treatment_id)
         await replan(uow, patient.id, now)

@@ -107,7 +107,7 @@ async def test_a_spanish_member_gets_the_footer_in_spanish(
 
 
 async def test_a_member_who_blocked_the_bot_unnoticed_is_counted_blocked_and_marked(
-    world: World, bot_database: Database
+    world: World, bot_database: Database, clock: FakeClock
 ) -> None:
     silent = world.a_patients[2]
     # Blocked without the my_chat_member update reaching us: only the send finds out (403).
@@ -117,6 +117,7 @@ async def test_a_member_who_blocked_the_bot_unnoticed_is_counted_blocked_and_mar
     assert report.text == "✅ Broadcast #1 finished: 2 sent, 1 blocked, 0 failed of 3."
     assert (await patient_of(bot_database, silent.id)).state is PatientState.BLOCKED
     # Never tried again: the next broadcast counts them blocked without sending.
+    clock.advance(timedelta(minutes=11))  # past the clinic's pause between broadcasts
     _, question = await write_broadcast(world.ana, "Second")
     summary = await choose_audience(world.ana, question)
     assert "1 blocked the bot" in (summary.text or "")
@@ -233,6 +234,7 @@ async def test_audiences_by_procedure_done_or_planned_within_n_days(
     await confirm(world.ana, summary)
     assert [chat for chat, _, _ in await deliveries(bot_database)] == [done_recently.chat_id]
 
+    clock.advance(timedelta(minutes=11))  # past the clinic's pause between broadcasts
     _, question = await write_broadcast(world.ana, "Before your visit")
     await world.ana.press(question, "Procedure planned in the next … days")
     await world.ana.next_message()
