@@ -31,12 +31,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
+from bench.outbox_load import load_clinic_members
 from bot.clock import SystemClock
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
@@ -47,7 +47,6 @@ from bot.usecases.broadcasts import Audience, confirm_broadcast, draft_broadcast
 from bot.usecases.payloads import BroadcastMessage
 from sandbox import FaultConfig, Sandbox
 from storage.database import Database
-from storage.models import MembershipRow, PatientRow
 from storage.records import BroadcastState
 from storage.schema import upgrade_to_head
 
@@ -132,46 +131,6 @@ def _measure(name: str, sandbox: Sandbox, chats: Sequence[int]) -> Result:
     )
 
 
-async def _load(database: Database, chats: Sequence[int], now: datetime) -> tuple[int, int]:
-    """A clinic with one staff member and `chats` as consenting active members."""
-    async with database.unit_of_work() as uow:
-        clinic = await uow.clinics.create(CLINIC, now=now, timezone="Europe/Madrid")
-        await uow.clinics.add_staff(clinic.id, STAFF_USER, now=now)
-        for start in range(0, len(chats), _CHUNK):
-            await uow.session.execute(
-                insert(PatientRow),
-                [
-                    {
-                        "telegram_user_id": chat,
-                        "chat_id": chat,
-                        "language": "en",
-                        "timezone": "Europe/Madrid",
-                        "reminder_hour": 9,
-                        "heads_up_days": 2,
-                        "quiet_start": None,
-                        "quiet_end": None,
-                        "state": "active",
-                        "consent_at": now,
-                        "consent_version": "bench",
-                        "broadcasts_opt_out": False,
-                        "created_at": now,
-                    }
-                    for chat in chats[start : start + _CHUNK]
-                ],
-            )
-        ids = list(await uow.session.scalars(select(PatientRow.id).order_by(PatientRow.id)))
-        for start in range(0, len(ids), _CHUNK):
-            await uow.session.execute(
-                insert(MembershipRow),
-                [
-                    {"patient_id": pid, "clinic_id": clinic.id, "joined_at": now}
-                    for pid in ids[start : start + _CHUNK]
-                ],
-            )
-        await uow.commit()
-    return clinic.id, len(ids)
-
-
 async def run_interval(sandbox: Sandbox, chats: Sequence[int], folder: Path) -> Result:
     """Draft, confirm and dispatch the broadcast through the bot's own code."""
     url = f"sqlite+aiosqlite:///{folder / 'interval.db'}"
@@ -179,7 +138,9 @@ async def run_interval(sandbox: Sandbox, chats: Sequence[int], folder: Path) -> 
     database = Database(url)
     clock = SystemClock()
     try:
-        clinic_id, _ = await _load(database, chats, clock.now())
+        clinic_id, _ = await load_clinic_members(
+            database, chats, clock.now(), clinic=CLINIC, staff_user=STAFF_USER
+        )
         draft = await draft_broadcast(
             database, clinic_id, STAFF_USER, body=BODY, audience=Audience("all"), now=clock.now()
         )

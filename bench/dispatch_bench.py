@@ -24,20 +24,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,6 +41,7 @@ import asyncpg
 from sqlalchemy.engine import make_url
 
 from bench.outbox_load import load_due_reminders
+from bench.sandbox_process import TOKEN, SandboxProcess, sandbox_process
 from bot.clock import SystemClock
 from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
@@ -55,111 +51,13 @@ from storage.database import Database
 from storage.schema import upgrade_to_head
 
 DEFAULT_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-TOKEN = "123456:BENCH"
+
 TELEGRAM_RATE = 30
 BATCH_SIZE = 100
 IN_FLIGHT = 64
 # "Unlimited" for the throughput run: far above what one process can send.
 NO_PACE = 1_000_000.0
 FULL_SIZE = 10_000
-
-
-# --- the sandbox process ------------------------------------------------------------------
-
-
-class SandboxProcess:
-    """`interval-bot sandbox` on a free port, driven over its control API."""
-
-    def __init__(self) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.base_url = f"{self.url}/bot"
-        self._process: subprocess.Popen[str] | None = None
-
-    def start(self) -> None:
-        """Start it and wait until it answers."""
-        self._process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli.main",
-                "sandbox",
-                "--port",
-                str(self.port),
-                "--token",
-                TOKEN,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                self.call(f"/bot{TOKEN}/getMe")
-            except OSError:
-                time.sleep(0.1)
-            else:
-                return
-        raise RuntimeError("the sandbox did not start")
-
-    def stop(self) -> None:
-        """Stop it."""
-        if self._process is not None:
-            self._process.terminate()
-            self._process.wait(timeout=15)
-
-    def call(self, path: str, body: dict[str, Any] | None = None) -> Any:
-        """One control (or Bot API) call; its result."""
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.url + path, data=data, headers={"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=120) as response:
-            envelope = json.loads(response.read())
-        if not envelope.get("ok"):
-            raise RuntimeError(f"sandbox said {envelope}")
-        return envelope["result"]
-
-    def reset(
-        self, user_ids: list[int], *, overall_rate: int | None, per_chat_rate: int | None
-    ) -> None:
-        """Forget everything, create the users, set the limits."""
-        self.call("/_sandbox/reset", {})
-        for start in range(0, len(user_ids), 5000):
-            chunk = user_ids[start : start + 5000]
-            self.call("/_sandbox/users", {"users": [{"id": uid} for uid in chunk]})
-        limits = {"overall_rate": overall_rate, "per_chat_rate": per_chat_rate}
-        self.call("/_sandbox/limits", limits)
-
-    def sent(self) -> list[dict[str, Any]]:
-        """Every accepted send, in order."""
-        records: list[dict[str, Any]] = []
-        since = 0
-        while True:
-            page = self.call(f"/_sandbox/sent?since={since}&limit=5000")
-            records.extend(page["sent"])
-            if not page["sent"]:
-                return records
-            since = page["next"]
-
-    def stats(self) -> dict[str, Any]:
-        """The sandbox counters."""
-        result: dict[str, Any] = self.call("/_sandbox/stats")
-        return result
-
-
-@contextmanager
-def sandbox_process() -> Iterator[SandboxProcess]:
-    """A started sandbox process, stopped afterwards."""
-    sandbox = SandboxProcess()
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
 
 
 # --- databases ----------------------------------------------------------------------------

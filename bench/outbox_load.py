@@ -15,7 +15,7 @@ from sqlalchemy import insert, select
 from bot.usecases.payloads import reminder_payload
 from rules import Entry, Procedure, ReminderKind, default_guidance, plan_reminders
 from storage.database import Database
-from storage.models import PatientRow
+from storage.models import MembershipRow, PatientRow
 from storage.records import NewMessage, OutboxKind
 
 USER_ID_BASE = 700_000_000
@@ -100,3 +100,58 @@ async def load_due_reminders(
             await uow.outbox.add_many(messages[start : start + _CHUNK], now=now)
         await uow.commit()
     return ids
+
+
+async def load_clinic_members(
+    database: Database,
+    chats: Sequence[int],
+    now: datetime,
+    *,
+    clinic: str = "Clínica Aurora",
+    staff_user: int = 900_000_001,
+) -> tuple[int, int]:
+    """A clinic with one staff member and `chats` as consenting active members.
+
+    Returns the clinic's id and how many members it has (its patients come first in id).
+    """
+    async with database.unit_of_work() as uow:
+        created = await uow.clinics.create(clinic, now=now, timezone="Europe/Madrid")
+        await uow.clinics.add_staff(created.id, staff_user, now=now)
+        for start in range(0, len(chats), _CHUNK):
+            await uow.session.execute(
+                insert(PatientRow),
+                [
+                    {
+                        "telegram_user_id": chat,
+                        "chat_id": chat,
+                        "language": "en",
+                        "timezone": "Europe/Madrid",
+                        "reminder_hour": 9,
+                        "heads_up_days": 2,
+                        "quiet_start": None,
+                        "quiet_end": None,
+                        "state": "active",
+                        "consent_at": now,
+                        "consent_version": "bench",
+                        "broadcasts_opt_out": False,
+                        "created_at": now,
+                    }
+                    for chat in chats[start : start + _CHUNK]
+                ],
+            )
+        ids: list[int] = []
+        for start in range(0, len(chats), _CHUNK):
+            chunk = list(chats[start : start + _CHUNK])
+            ids += await uow.session.scalars(
+                select(PatientRow.id).where(PatientRow.telegram_user_id.in_(chunk))
+            )
+        for start in range(0, len(ids), _CHUNK):
+            await uow.session.execute(
+                insert(MembershipRow),
+                [
+                    {"patient_id": pid, "clinic_id": created.id, "joined_at": now}
+                    for pid in ids[start : start + _CHUNK]
+                ],
+            )
+        await uow.commit()
+    return created.id, len(ids)

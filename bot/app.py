@@ -131,6 +131,10 @@ def build_application(
         .application_class(InstrumentedApplication, kwargs={"metrics": metrics})
         .token(settings.token())
         .base_url(settings.telegram_base_url)
+        # Replies go out many at once (updates are concurrent): PTB's default transport
+        # has one connection, so each reply would queue for it after taking its slot of
+        # the pace, and they would reach Telegram bunched (bot/delivery/transport.py).
+        .request(AiohttpRequest(settings.update_concurrency))
         .rate_limiter(RepliesShareThePace(lambda: paces[-1] if paces else None))
         # Different chats at once, one chat in order (bot/update_processor.py).
         .concurrent_updates(PerChatUpdateProcessor(settings.update_concurrency))

@@ -508,8 +508,11 @@ class _Recorder:
     async def keep_flushing(self, every: float) -> None:
         """Flush every `every` seconds, or when enough outcomes wait, until cancelled."""
         while True:
+            # asyncio.timeout, not wait_for: a cancel that lands as the timeout fires must
+            # not be lost (wait_for can swallow it on Python 3.11).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._enough.wait(), every)
+                async with asyncio.timeout(every):
+                    await self._enough.wait()
             await self.flush()
 
     async def flush(self) -> None:
