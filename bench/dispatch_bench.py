@@ -11,6 +11,9 @@
   due time), lost (never delivered) and duplicates (delivered twice). The full size takes
   about six minutes per backend; `--lateness-count 1000` gives a quick look (its reminders
   come due within 6 s: the same density as 10,000 in a minute).
+- **paid**: N reminders due now with TELEGRAM_PAID_BROADCAST: every send carries
+  `allow_paid_broadcast`, the pace is 1,000/s and the sandbox enforces 1,000/s for such
+  sends (30/s for the rest): the rate reached / 1,000 (target >= 0.95).
 
 The sandbox runs as its own process (`interval-bot sandbox`), so its work does not share a
 core with the dispatcher's. Each backend gets a throwaway database: a SQLite file in a
@@ -53,6 +56,7 @@ from storage.schema import upgrade_to_head
 DEFAULT_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
 TELEGRAM_RATE = 30
+PAID_RATE = 1000
 BATCH_SIZE = 100
 IN_FLIGHT = 64
 # "Unlimited" for the throughput run: far above what one process can send.
@@ -107,7 +111,7 @@ async def throwaway_database(backend: str) -> AsyncIterator[Database]:
 
 @asynccontextmanager
 async def dispatcher_for(
-    database: Database, sandbox: SandboxProcess, rate: float
+    database: Database, sandbox: SandboxProcess, rate: float, *, paid: bool = False
 ) -> AsyncIterator[Dispatcher]:
     """The production dispatcher with its aiohttp bot, on the real clock."""
     bot = OutboxBot(TOKEN, base_url=sandbox.base_url, request=AiohttpRequest(IN_FLIGHT))
@@ -121,6 +125,7 @@ async def dispatcher_for(
         worker_id=f"bench-{os.getpid()}",
         batch_size=BATCH_SIZE,
         max_in_flight=IN_FLIGHT,
+        paid_broadcast=paid,
     )
     try:
         yield dispatcher
@@ -219,6 +224,32 @@ async def lateness(backend: str, sandbox: SandboxProcess, count: int) -> None:
     )
 
 
+async def paid(backend: str, sandbox: SandboxProcess, count: int) -> None:
+    """Paid broadcasts: the sandbox takes 1,000/s with allow_paid_broadcast; so does the pace."""
+    async with throwaway_database(backend) as database:
+        now = datetime.now(UTC)
+        user_ids = await load_due_reminders(
+            database, count, now=now, due_at=lambda _i: now - timedelta(minutes=1)
+        )
+        sandbox.reset(user_ids, overall_rate=TELEGRAM_RATE, per_chat_rate=1, paid_rate=PAID_RATE)
+        async with dispatcher_for(database, sandbox, PAID_RATE, paid=True) as dispatcher:
+            await dispatcher.run_until_idle()
+        records = [r for r in sandbox.sent() if r["method"] == "sendMessage"]
+        stats = sandbox.stats()
+    delivery = _delivery(records, user_ids)
+    times = sorted(float(r["at"]) for r in records)
+    rate = (len(times) - 1) / (times[-1] - times[0])
+    carried = sum(1 for r in records if r.get("paid"))
+    print(
+        f"paid       {backend:10s} {len(records)} reminders with allow_paid_broadcast "
+        f"({carried} carried it) at TELEGRAM_RATE_LIMIT={PAID_RATE}: {rate:,.0f} msg/s = "
+        f"{rate / PAID_RATE:.3f} of {PAID_RATE}/s (target >= 0.95); lost {delivery.lost}, "
+        f"duplicates {delivery.duplicates}; sandbox max paid {stats['max_paid_per_second']}/s, "
+        f"429s {stats['rejected_429']}",
+        flush=True,
+    )
+
+
 async def main(args: argparse.Namespace) -> None:
     """Run the chosen measurements on the chosen backends."""
     backends = [args.backend] if args.backend else ["sqlite", "postgresql"]
@@ -228,13 +259,15 @@ async def main(args: argparse.Namespace) -> None:
                 await throughput(backend, sandbox, args.count)
             if args.mode in ("lateness", "all"):
                 await lateness(backend, sandbox, args.lateness_count)
+            if args.mode in ("paid", "all"):
+                await paid(backend, sandbox, args.count)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line arguments."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql"))
-    parser.add_argument("--mode", choices=("throughput", "lateness", "all"), default="all")
+    parser.add_argument("--mode", choices=("throughput", "lateness", "paid", "all"), default="all")
     parser.add_argument("--count", type=int, default=10_000, help="throughput run size")
     parser.add_argument(
         "--lateness-count", type=int, default=10_000, help="lateness run size (30/s)"
