@@ -270,11 +270,11 @@ class Dispatcher:
                 )
             )
         finally:
-            flushing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await flushing
+            # Never cancelled mid-flush (that would cut a transaction short): told to stop,
+            # it writes what is left and returns.
+            recorder.finish()
             try:
-                await recorder.flush()
+                await flushing
             finally:
                 await batch.stop_keeping()
         return len(batch.messages)
@@ -498,6 +498,7 @@ class _Recorder:
         self._pending: dict[int, Outcome] = {}
         self._lock = asyncio.Lock()
         self._enough = asyncio.Event()
+        self._finished = False
 
     def note(self, outcomes: Mapping[int, Outcome]) -> None:
         """Add outcomes to the next flush (which comes sooner once enough wait)."""
@@ -505,15 +506,21 @@ class _Recorder:
         if len(self._pending) >= FLUSH_SENDS:
             self._enough.set()
 
+    def finish(self) -> None:
+        """Every send is done: write what is left, then stop."""
+        self._finished = True
+        self._enough.set()
+
     async def keep_flushing(self, every: float) -> None:
-        """Flush every `every` seconds, or when enough outcomes wait, until cancelled."""
-        while True:
+        """Flush every `every` seconds, or when enough outcomes wait, until finished."""
+        while not self._finished:
             # asyncio.timeout, not wait_for: a cancel that lands as the timeout fires must
             # not be lost (wait_for can swallow it on Python 3.11).
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(every):
                     await self._enough.wait()
             await self.flush()
+        await self.flush()
 
     async def flush(self) -> None:
         """Write what was noted so far."""

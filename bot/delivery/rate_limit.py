@@ -34,6 +34,7 @@ SAFETY_MARGIN = 0.98
 # members): 1.2 reached 0.972 of the rate, 1.5 0.976, 2.0 0.979 with bursts at 60/s.
 CATCH_UP = 1.5
 _PRUNE_AT = 50_000
+_STALE_RESERVED_S = 0.5
 
 
 class Lane(IntEnum):
@@ -237,8 +238,9 @@ class SendRateLimiter:
         """When the first in line may send (now or later)."""
         if self._shared_slots is None:
             return max(self._paused_until, self._local_slot(now, gap))
-        stale = now - 1.0 / max(self.per_second, 1.0)
-        if self._reserved is None or self._reserved < stale:
+        # The shared source drops slots that went unused for long itself; one reserved here
+        # and then held through a pause (a 429) is dropped too rather than used late.
+        if self._reserved is None or self._reserved < now - _STALE_RESERVED_S:
             self._reserved = await self._shared_slots.next_slot()
         return max(self._paused_until, self._reserved, now)
 

@@ -126,7 +126,7 @@ async def test_limits_faults_stats_sent_and_reset_over_http(
     stats = await control(http, "GET", "/stats")
     sent = await control(http, "GET", "/sent", params={"since": 0, "limit": 10})
 
-    assert limits == {"overall_rate": 30, "per_chat_rate": 1}
+    assert limits == {"overall_rate": 30, "per_chat_rate": 1, "paid_rate": 1000}
     assert outcomes == ["NetworkError", "sent"]
     assert stats["delivered"] == 1
     assert stats["injected"] == {"502": 1}
