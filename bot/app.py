@@ -13,6 +13,7 @@ from datetime import UTC
 
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationBuilder, Defaults, JobQueue
+from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
 
 from bot.clock import Clock, SystemClock
@@ -22,7 +23,7 @@ from bot.delivery.dispatcher import Dispatcher
 from bot.delivery.rate_limit import SendRateLimiter
 from bot.delivery.reply_pace import RepliesShareThePace
 from bot.delivery.shared_pace import DatabaseSlots
-from bot.delivery.transport import AiohttpRequest, OutboxBot
+from bot.delivery.transport import AiohttpRequest, OutboxBot, ReplyBot
 from bot.handlers import register_all
 from bot.handlers.commands_menu import publish_patient_commands
 from bot.jobs.clocked_queue import ClockedJobQueue
@@ -126,19 +127,23 @@ def build_application(
             if owns_database:
                 await services.database.dispose()
 
-    application: BotApp = (
-        ApplicationBuilder()
-        .application_class(InstrumentedApplication, kwargs={"metrics": metrics})
-        .token(settings.token())
-        .base_url(settings.telegram_base_url)
+    reply_bot = ReplyBot(
+        settings.token(),
+        base_url=settings.telegram_base_url,
         # Replies go out many at once (updates are concurrent): PTB's default transport
         # has one connection, so each reply would queue for it after taking its slot of
         # the pace, and they would reach Telegram bunched (bot/delivery/transport.py).
-        .request(AiohttpRequest(settings.update_concurrency))
-        .rate_limiter(RepliesShareThePace(lambda: paces[-1] if paces else None))
+        request=AiohttpRequest(settings.update_concurrency),
+        get_updates_request=HTTPXRequest(),
+        rate_limiter=RepliesShareThePace(lambda: paces[-1] if paces else None),
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC),
+    )
+    application: BotApp = (
+        ApplicationBuilder()
+        .application_class(InstrumentedApplication, kwargs={"metrics": metrics})
+        .bot(reply_bot)
         # Different chats at once, one chat in order (bot/update_processor.py).
         .concurrent_updates(PerChatUpdateProcessor(settings.update_concurrency))
-        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=UTC))
         .context_types(context_types())
         # With an injected clock (tests, the demo) one-off jobs such as conversation timeouts
         # also come due by that clock (bot/jobs/clocked_queue.py).

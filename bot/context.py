@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
+from telegram.ext import Application, CallbackContext, ContextTypes, JobQueue
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.delivery.rate_limit import Lane
+from bot.delivery.transport import ReplyBot
 from bot.drafts import (
     BookingDraft,
     BroadcastDraft,
@@ -148,7 +148,7 @@ class Who:
 PayloadHandler = Callable[["Update", "AppContext", str], Awaitable[None]]
 
 
-class AppContext(CallbackContext[ExtBot[Lane], UserData, dict[Any, Any], BotData]):
+class AppContext(CallbackContext[ReplyBot, UserData, dict[Any, Any], BotData]):
     """The context every handler gets: one per update, shared by every handler group."""
 
     _who: Who | None = None
@@ -209,5 +209,5 @@ def context_types() -> ContextTypes[AppContext, UserData, dict[Any, Any], BotDat
 # AsyncIOScheduler: it wakes the dispatcher and ends idle conversations. It holds no domain
 # state: reminders live in the outbox table.
 BotApp = Application[
-    ExtBot[Lane], AppContext, UserData, dict[Any, Any], BotData, JobQueue[AppContext]
+    ReplyBot, AppContext, UserData, dict[Any, Any], BotData, JobQueue[AppContext]
 ]

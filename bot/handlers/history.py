@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler
 
 from bot.buttons import (
@@ -259,11 +259,11 @@ async def _entry(update: Update, context: AppContext, entry_id: int) -> Treatmen
         return None
 
 
-def _settle(context: AppContext, screen: Message | None, draft: HistoryDraft) -> None:
+def _settle(context: AppContext, screen: int | None, draft: HistoryDraft) -> None:
     """Remember the flow's current screen and whether it waits for an answer."""
     previous = context.flows.history
     kept = previous.screen if previous is not None else None
-    context.flows.history = replace(draft, screen=screen.message_id if screen else kept)
+    context.flows.history = replace(draft, screen=screen if screen is not None else kept)
 
 
 async def _retire(update: Update, context: AppContext) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler
 
 from bot.buttons import LogCancel, LogDay, LogMonth, LogProcedure, LogSave
@@ -70,7 +70,7 @@ async def on_log(update: Update, context: AppContext) -> int:
         await reply(update, ask_to_start(context.t))
         return END
     screen = await show(update, view.choose_text(context.t), view.procedure_keyboard(context.t))
-    context.flows.log = LogDraft(screen=_id(screen))
+    context.flows.log = LogDraft(screen=screen)
     return CHOOSE
 
 
@@ -105,7 +105,7 @@ async def _confirm(update: Update, context: AppContext, procedure: Procedure, on
     screen = await show(
         update, texts.confirm_text(review, context.t), view.confirm_keyboard(review, context.t)
     )
-    context.flows.log = replace(context.flows.log or LogDraft(procedure), screen=_id(screen))
+    context.flows.log = replace(context.flows.log or LogDraft(procedure), screen=screen)
     return CONFIRM
 
 
@@ -167,10 +167,6 @@ async def _retire_screen(update: Update, context: AppContext) -> None:
     chat = update.effective_chat
     if draft is not None and chat is not None:
         await retire_keyboard(context, chat.id, draft.screen)
-
-
-def _id(message: Message | None) -> int | None:
-    return message.message_id if message is not None else None
 
 
 def register(application: BotApp) -> None:

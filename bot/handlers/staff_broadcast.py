@@ -250,7 +250,7 @@ async def on_send(update: Update, context: AppContext, pressed: BroadcastSend) -
             pressed.clinic,
             broadcast.id,
             chat_id=chat.id,
-            message_id=progress.message_id,
+            message_id=progress,
             language=t.language,
         )
     return END

@@ -145,7 +145,7 @@ class DatePicker(Generic[K]):
         markup = self.calendar(key, month, today, context.t)
         screen = await (show if in_place else reply)(update, prompt, markup)
         if screen is not None:
-            context.flows.calendar = CalendarScreen(self.question.step, screen.message_id)
+            context.flows.calendar = CalendarScreen(self.question.step, screen)
         ask_for_text(context, self.question.step)
         return self.question.state
 

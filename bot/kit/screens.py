@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.context import AppContext
+from bot.delivery.transport import ReplyBot
 from bot.render.common import nothing_changed, out_of_date
 
 logger = logging.getLogger(__name__)
@@ -15,12 +16,15 @@ logger = logging.getLogger(__name__)
 
 async def reply(
     update: Update, text: str, reply_markup: InlineKeyboardMarkup | None = None
-) -> Message | None:
-    """Send a message to the chat the update came from (a message or a button press)."""
+) -> int | None:
+    """Send a message to the chat the update came from; the new message's id."""
     chat = update.effective_chat
     if chat is None:
         return None
-    return await chat.send_message(text, reply_markup=reply_markup)
+    bot = update.get_bot()
+    if isinstance(bot, ReplyBot):
+        return await bot.send_html(chat.id, text, reply_markup)
+    return (await chat.send_message(text, reply_markup=reply_markup)).message_id
 
 
 async def answer(
@@ -39,23 +43,38 @@ async def answer(
 
 async def show(
     update: Update, text: str, reply_markup: InlineKeyboardMarkup | None = None
-) -> Message | None:
+) -> int | None:
     """Edit the pressed button's message into this screen, or send it as a new message.
 
-    A typed answer always gets a new message. An edit that Telegram refuses (the message is
-    too old, or was deleted) falls back to a new message; an unchanged screen is left alone.
+    The screen's message id. A typed answer always gets a new message. An edit that
+    Telegram refuses (the message is too old, or was deleted) falls back to a new message;
+    an unchanged screen is left alone (None).
     """
     query = update.callback_query
     if query is not None and query.message is not None:
         try:
-            edited = await query.edit_message_text(text, reply_markup=reply_markup)
+            return await _edit(
+                update, query.message.chat.id, query.message.message_id, text, reply_markup
+            )
         except BadRequest as error:
             if "not modified" in error.message.lower():
                 return None
             logger.info("could not edit message, sending a new one: %s", error.message)
-        else:
-            return edited if isinstance(edited, Message) else None
     return await reply(update, text, reply_markup)
+
+
+async def _edit(
+    update: Update,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None,
+) -> int:
+    bot = update.get_bot()
+    if isinstance(bot, ReplyBot):
+        return await bot.edit_html(chat_id, message_id, text, reply_markup)
+    await bot.edit_message_text(text, chat_id, message_id, reply_markup=reply_markup)
+    return message_id
 
 
 async def replace_keyboard(update: Update, reply_markup: InlineKeyboardMarkup | None) -> None:

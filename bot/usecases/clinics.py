@@ -69,7 +69,7 @@ async def require_staff(uow: UnitOfWork, clinic_id: int, telegram_user_id: int) 
 
 async def staff_clinics(database: Database, telegram_user_id: int) -> list[Clinic]:
     """The clinics the user may act for, by name (empty for everyone else)."""
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         return await uow.clinics.clinics_of_staff(telegram_user_id)
 
 
@@ -268,14 +268,14 @@ async def create_clinic(
 
 async def list_clinics(database: Database, now: datetime) -> list[tuple[Clinic, ClinicStats]]:
     """Every clinic with its numbers, by name."""
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         clinics = await uow.clinics.list_all()
         return [(clinic, await uow.clinics.stats(clinic.id, now=now)) for clinic in clinics]
 
 
 async def show_clinic(database: Database, name: str, now: datetime) -> ClinicReport:
     """One clinic's numbers, staff and last broadcasts; UnknownClinicError if none."""
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         clinic = await _named(uow, name)
         return await _report(uow, clinic, now)
 

@@ -219,7 +219,7 @@ async def replan_after_change(
 async def unfinished_replans(database: Database) -> list[tuple[int, int]]:
     """(clinic id, version) of clinics whose latest change was never fully re-planned."""
     unfinished = []
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         for clinic in await uow.clinics.list_all():
             if clinic.guidance_version == 0:
                 continue
@@ -267,7 +267,7 @@ async def guidance_change(
     database: Database, clinic_id: int, telegram_user_id: int, version: int
 ) -> tuple[Clinic, GuidanceChange] | None:
     """One versioned change of the clinic (for the notice broadcast); None if unknown."""
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         try:
             clinic = await require_staff(uow, clinic_id, telegram_user_id)
         except NotStaffError:

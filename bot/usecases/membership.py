@@ -11,7 +11,7 @@ from storage.records import ActorKind, Clinic
 
 async def current_clinic(database: Database, patient_id: int) -> Clinic | None:
     """The clinic the patient belongs to now, or None."""
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         membership = await uow.clinics.active_membership(patient_id)
         if membership is None:
             return None

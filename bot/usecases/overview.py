@@ -36,7 +36,7 @@ class Overview:
 async def overview(database: Database, patient: Patient, now: datetime) -> Overview:
     """The patient's outlook at `now` (read-only)."""
     today = local_today(patient, now)
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         history = await uow.treatments.history(patient.id)
         guidance, clinic_id = await guidance_for(uow, patient.id)
         clinic = await uow.clinics.get(clinic_id) if clinic_id is not None else None

@@ -95,7 +95,7 @@ async def mark_blocked(database: Database, patient_id: int) -> None:
 
 async def user_blocked_bot(database: Database, telegram_user_id: int) -> bool:
     """The `my_chat_member` "kicked" update: mark the patient blocked; False if unknown."""
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         patient = await uow.patients.get_by_user_id(telegram_user_id)
     if patient is None:
         return False
@@ -104,7 +104,7 @@ async def user_blocked_bot(database: Database, telegram_user_id: int) -> bool:
 
 
 async def _reload(database: Database, patient_id: int) -> Patient:
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         patient = await uow.patients.get_by_id(patient_id)
     if patient is None:
         raise LookupError(f"patient {patient_id} vanished")

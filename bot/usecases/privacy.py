@@ -26,7 +26,7 @@ class Export:
 
 async def stored_patient(database: Database, telegram_user_id: int) -> Patient | None:
     """The patient row of this Telegram user, whether or not they have consented."""
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         return await uow.patients.get_by_user_id(telegram_user_id)
 
 

@@ -67,7 +67,7 @@ async def conflicts(
     replacing: int | None = None,
 ) -> list[Violation]:
     """The rules a proposed entry would break against the patient's history."""
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         history = await uow.treatments.history(patient.id)
         guidance, _ = await guidance_for(uow, patient.id)
     proposed = Entry(procedure, on, "" if replacing is None else str(replacing))
@@ -118,7 +118,7 @@ async def delete_treatment(
 
 async def get_treatment(database: Database, patient: Patient, treatment_id: int) -> Treatment:
     """One of the patient's treatments, or TreatmentNotFoundError."""
-    async with database.unit_of_work() as uow:
+    async with database.unit_of_work(read_only=True) as uow:
         treatment = await uow.treatments.get(patient.id, treatment_id)
     if treatment is None:
         raise TreatmentNotFoundError(treatment_id)
