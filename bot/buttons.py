@@ -439,7 +439,7 @@ class BroadcastDays(CallbackData, prefix="bc:d"):
     """The window of days of a "done" or "planned" audience."""
 
     kind: Literal["done", "planned"]
-    days: int
+    days: Literal[7, 30, 90]
 
 
 @register

@@ -130,10 +130,10 @@ def _choice_codec(values: dict[str, Any]) -> _Codec:
         return values[text]
 
     def write(value: Any) -> str:
-        text = value.value if isinstance(value, enum.Enum) else value
-        if text not in values:
+        text = str(value.value if isinstance(value, enum.Enum) else value)
+        if text not in values or values[text] != value:
             raise CallbackDataError(f"not one of {sorted(values)}: {value!r}")
-        return str(text)
+        return text
 
     return write, read
 

@@ -208,6 +208,4 @@ def context_types() -> ContextTypes[AppContext, UserData, dict[Any, Any], BotDat
 # The Application type every module shares. Its JobQueue is PTB's wrapper around APScheduler's
 # AsyncIOScheduler: it wakes the dispatcher and ends idle conversations. It holds no domain
 # state: reminders live in the outbox table.
-BotApp = Application[
-    ReplyBot, AppContext, UserData, dict[Any, Any], BotData, JobQueue[AppContext]
-]
+BotApp = Application[ReplyBot, AppContext, UserData, dict[Any, Any], BotData, JobQueue[AppContext]]

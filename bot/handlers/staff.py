@@ -42,7 +42,7 @@ from bot.render.staff_screens import stopped, timed_out
 from bot.usecases.clinics import NotStaffError, clinic_stats
 
 END = ConversationHandler.END
-STEPS = (broadcast.TEXT_STEP, broadcast.DAYS_STEP, guidance.DAYS_STEP, guidance.REASON_STEP)
+STEPS = (broadcast.TEXT_STEP, guidance.DAYS_STEP, guidance.REASON_STEP)
 
 
 async def on_stats(update: Update, context: AppContext) -> int:
@@ -129,9 +129,6 @@ def register(application: BotApp) -> None:
             entry_points=entry_points,
             states={
                 broadcast.TEXT: [TextStep(application, broadcast.TEXT_STEP, broadcast.on_text)],
-                broadcast.DAYS: [
-                    TextStep(application, broadcast.DAYS_STEP, broadcast.on_days_text)
-                ],
                 guidance.DAYS: [TextStep(application, guidance.DAYS_STEP, guidance.on_days_text)],
                 guidance.REASON: [
                     TextStep(application, guidance.REASON_STEP, guidance.on_reason_text)

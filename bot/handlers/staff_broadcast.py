@@ -27,13 +27,12 @@ from bot.context import AppContext
 from bot.drafts import BroadcastDraft
 from bot.handlers import staff_access as staff
 from bot.kit.screens import answer, drop_buttons, reply
-from bot.kit.text_steps import ask_for_text, stop_asking
+from bot.kit.text_steps import ask_for_text
 from bot.parsing.broadcast_body import broadcast_body
 from bot.render import broadcast_screens as view
 from bot.render.broadcasts import MAX_MESSAGE_LENGTH, compose, longest_length
 from bot.render.staff import progress_text, reach_text
 from bot.usecases.broadcasts import (
-    MAX_AUDIENCE_DAYS,
     Audience,
     broadcast_allowance,
     cancel_broadcast,
@@ -46,8 +45,8 @@ from storage.records import Clinic
 
 logger = logging.getLogger(__name__)
 
-TEXT, DAYS = 10, 11
-TEXT_STEP, DAYS_STEP = "broadcast:text", "broadcast:days"
+TEXT = 10
+TEXT_STEP = "broadcast:text"
 END = ConversationHandler.END
 
 
@@ -143,8 +142,7 @@ async def on_audience(update: Update, context: AppContext, pressed: BroadcastAud
     await reply(
         update, view.days_question(pressed.kind, context.t), view.days_keyboard(pressed.kind)
     )
-    ask_for_text(context, DAYS_STEP)
-    return DAYS
+    return TEXT
 
 
 async def on_days(update: Update, context: AppContext, pressed: BroadcastDays) -> int:
@@ -152,28 +150,7 @@ async def on_days(update: Update, context: AppContext, pressed: BroadcastDays) -
     draft = await _written(update, context)
     if draft is None:
         return END
-    return await _with_days(update, context, draft, pressed.kind, pressed.days)
-
-
-async def on_days_text(update: Update, context: AppContext) -> int:
-    """A typed number of days for the audience window."""
-    message = update.effective_message
-    draft = context.flows.broadcast
-    if message is None or draft is None or draft.window is None:
-        return END
-    text = (message.text or "").strip()
-    days = int(text) if text.isascii() and text.isdigit() and len(text) < 5 else 0
-    return await _with_days(update, context, draft, draft.window, days)
-
-
-async def _with_days(
-    update: Update, context: AppContext, draft: BroadcastDraft, kind: str, days: int
-) -> int:
-    if not 1 <= days <= MAX_AUDIENCE_DAYS:
-        await reply(update, view.days_invalid(MAX_AUDIENCE_DAYS, context.t))
-        return DAYS
-    stop_asking(context, DAYS_STEP)
-    audience = Audience("done", days) if kind == "done" else Audience("planned", days)
+    audience = Audience(pressed.kind, pressed.days)
     return await _store(update, context, draft, audience)
 
 

@@ -17,11 +17,10 @@ from bot.buttons import (
 )
 from bot.i18n import Translator
 from bot.render.broadcasts import MAX_MESSAGE_LENGTH
+from bot.render.counts import plural, shown
 from bot.render.keyboards import button, keyboard
 from bot.usecases.broadcasts import Limited
 from storage.records import Clinic
-
-DAY_CHOICES = (7, 14, 30, 90)
 
 
 def write_prompt(clinic: Clinic, t: Translator) -> str:
@@ -73,29 +72,24 @@ def audience_keyboard(t: Translator) -> InlineKeyboardMarkup:
 
 
 def days_question(kind: str, t: Translator) -> str:
-    """How wide the window is."""
+    """How wide the window is (one of a few: a narrow one could point at one person)."""
     if kind == "done":
-        return t.gettext("Done in the last how many days? Pick one or type a number.")
-    return t.gettext("Planned in the next how many days? Pick one or type a number.")
+        return t.gettext("Done in the last how many days?")
+    return t.gettext("Planned in the next how many days?")
 
 
 def days_keyboard(kind: Literal["done", "planned"]) -> InlineKeyboardMarkup:
-    """The usual windows."""
-    return keyboard([button(str(days), BroadcastDays(kind, days)) for days in DAY_CHOICES])
-
-
-def days_invalid(most: int, t: Translator) -> str:
-    """A window that is not a whole number of days in range."""
-    return t.gettext("Please type a whole number of days from 1 to {max}.").format(max=most)
+    """The windows there are."""
+    return keyboard([button(str(days), BroadcastDays(kind, days)) for days in (7, 30, 90)])
 
 
 def confirm_keyboard(
     clinic_id: int, broadcast_id: int, count: int, t: Translator
 ) -> InlineKeyboardMarkup:
     """Send to N members, or cancel the stored draft."""
-    send = t.ngettext("✅ Send to {count} member", "✅ Send to {count} members", count).format(
-        count=count
-    )
+    send = t.ngettext(
+        "✅ Send to {count} member", "✅ Send to {count} members", plural(count)
+    ).format(count=shown(count, t))
     return keyboard(
         [
             button(send, BroadcastSend(clinic_id, broadcast_id)),

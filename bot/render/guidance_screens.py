@@ -9,6 +9,7 @@ from telegram import InlineKeyboardMarkup
 from bot.buttons import BroadcastNotice, GuidanceApply, GuidanceDone, GuidanceDrop, GuidanceEdit
 from bot.drafts import GuidanceDraft, RuleValue
 from bot.i18n import Translator
+from bot.render.counts import plural, shown
 from bot.render.keyboards import button, keyboard
 from bot.render.staff import days_text, rule_name
 from bot.usecases.guidance import GuidanceView, RuleView
@@ -86,13 +87,13 @@ def confirm_text(draft: GuidanceDraft, t: Translator) -> str:
         "re-plans the reminders of {count} active member.",
         "Change <b>{rule}</b> from {old} to {new}?\nReason: <i>{reason}</i>\n\nThis "
         "re-plans the reminders of {count} active members.",
-        draft.members,
+        plural(draft.members),
     ).format(
         rule=rule_name(draft.after, draft.then, t),
         old=days_text(draft.old_days, t),
         new=value_text(draft.value, draft.default_days, t),
         reason=html.escape(draft.reason),
-        count=draft.members,
+        count=shown(draft.members, t),
     )
 
 
@@ -134,12 +135,12 @@ def applied(version: int, draft: GuidanceDraft, members: int, t: Translator) -> 
         "Re-planning the reminders of {count} member…",
         "✅ Guidance version {version} is in force: {rule} is now {new}.\n"
         "Re-planning the reminders of {count} members…",
-        members,
+        plural(members),
     ).format(
         version=version,
         rule=rule_name(draft.after, draft.then, t),
         new=value_text(draft.value, draft.default_days, t),
-        count=members,
+        count=shown(members, t),
     )
 
 
@@ -148,7 +149,7 @@ def replanned(replanned_count: int, moved: int, t: Translator) -> str:
     return t.gettext(
         "Re-planned {replanned} members; reminders moved for {moved}.\n\n"
         "Tell your patients with a broadcast?"
-    ).format(replanned=replanned_count, moved=moved)
+    ).format(replanned=shown(replanned_count, t), moved=shown(moved, t))
 
 
 def notice_keyboard(clinic_id: int, version: int, t: Translator) -> InlineKeyboardMarkup:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from bot.i18n import Translator
+from bot.render.counts import plural, shown
 from bot.render.words import capitalised, procedure_name
 from bot.usecases.broadcasts import Audience, Reach
 from bot.usecases.clinics import ClinicReport
@@ -71,8 +72,8 @@ def guidance_text(view: GuidanceView, t: Translator) -> str:
             "active member.",
             "Tap a rule to change it. A change re-plans the reminders of your {count} "
             "active members.",
-            view.members,
-        ).format(count=view.members),
+            plural(view.members),
+        ).format(count=shown(view.members, t)),
     ]
     return "\n".join(lines)
 
@@ -104,34 +105,29 @@ def reach_text(audience: Audience, reach: Reach, t: Translator) -> str:
         t.ngettext(
             "{count} member will receive it.",
             "{count} members will receive it.",
-            len(reach.recipients),
-        ).format(count=len(reach.recipients)),
+            plural(len(reach.recipients)),
+        ).format(count=shown(len(reach.recipients), t)),
     ]
     if reach.blocked:
         lines.append(
             t.ngettext(
                 "{count} blocked the bot: counted as blocked, not sent.",
                 "{count} blocked the bot: counted as blocked, not sent.",
-                reach.blocked,
-            ).format(count=reach.blocked)
+                plural(reach.blocked),
+            ).format(count=shown(reach.blocked, t))
         )
     if reach.paused or reach.opted_out:
         lines.append(
             t.gettext(
                 "Left out: {paused} paused messages, {opted_out} turned clinic messages off."
-            ).format(paused=reach.paused, opted_out=reach.opted_out)
+            ).format(paused=shown(reach.paused, t), opted_out=shown(reach.opted_out, t))
         )
     return "\n".join(lines)
 
 
 def progress_text(broadcast: Broadcast, t: Translator) -> str:
     """`📤 Broadcast #3: 120 sent, 2 blocked, 0 failed of 500.` (and how it ended)."""
-    counts = t.gettext("{sent} sent, {blocked} blocked, {failed} failed of {total}.").format(
-        sent=broadcast.sent,
-        blocked=broadcast.blocked,
-        failed=broadcast.failed,
-        total=broadcast.total,
-    )
+    counts = _tally(broadcast, t)
     if broadcast.state is BroadcastState.DONE:
         head = t.gettext("✅ Broadcast #{id} finished:").format(id=broadcast.id)
     elif broadcast.state is BroadcastState.CANCELLED:
@@ -139,6 +135,16 @@ def progress_text(broadcast: Broadcast, t: Translator) -> str:
     else:
         head = t.gettext("📤 Broadcast #{id} sending:").format(id=broadcast.id)
     return f"{head} {counts}"
+
+
+def _tally(broadcast: Broadcast, t: Translator) -> str:
+    """`120 sent, 2 blocked, fewer than 5 failed of 500.`"""
+    return t.gettext("{sent} sent, {blocked} blocked, {failed} failed of {total}.").format(
+        sent=shown(broadcast.sent, t),
+        blocked=shown(broadcast.blocked, t),
+        failed=shown(broadcast.failed, t),
+        total=shown(broadcast.total, t),
+    )
 
 
 def _state_name(state: BroadcastState, t: Translator) -> str:
@@ -161,12 +167,15 @@ def stats_text(report: ClinicReport, t: Translator) -> str:
         t.gettext(
             "Members: {members} (active {active}, paused {paused}, blocked {blocked})"
         ).format(
-            members=stats.members, active=stats.active, paused=stats.paused, blocked=stats.blocked
+            members=shown(stats.members, t),
+            active=shown(stats.active, t),
+            paused=shown(stats.paused, t),
+            blocked=shown(stats.blocked, t),
         ),
         t.gettext("Reminders sent in the last 30 days: {count}").format(
-            count=stats.reminders_sent_30d
+            count=shown(stats.reminders_sent_30d, t)
         ),
-        t.gettext("Upcoming reminders: {count}").format(count=stats.upcoming_reminders),
+        t.gettext("Upcoming reminders: {count}").format(count=shown(stats.upcoming_reminders, t)),
         t.gettext("Staff: {count}").format(count=len(report.staff)),
         t.gettext("Guidance version: {version}").format(version=report.clinic.guidance_version),
     ]
@@ -177,12 +186,6 @@ def stats_text(report: ClinicReport, t: Translator) -> str:
     for broadcast in sent:
         lines.append(
             f"#{broadcast.id} · {t.short_date(broadcast.created_at.date())} · "
-            f"{_state_name(broadcast.state, t)} · "
-            + t.gettext("{sent} sent, {blocked} blocked, {failed} failed of {total}.").format(
-                sent=broadcast.sent,
-                blocked=broadcast.blocked,
-                failed=broadcast.failed,
-                total=broadcast.total,
-            )
+            f"{_state_name(broadcast.state, t)} · " + _tally(broadcast, t)
         )
     return "\n".join(lines)

@@ -23,7 +23,9 @@ from storage.unit_of_work import UnitOfWork
 
 AudienceKind = Literal["all", "done", "planned"]
 AUDIENCE_KINDS: tuple[AudienceKind, ...] = ("all", "done", "planned")
-MAX_AUDIENCE_DAYS = 730
+# The windows an audience may have: fixed, so that a clinic cannot narrow a window around
+# one member's treatment date (any number of days would let it).
+AUDIENCE_WINDOWS = (7, 30, 90)
 # A finished broadcast is still reported this long after it ended (a process that was down).
 REPORT_WINDOW = timedelta(days=1)
 
@@ -40,8 +42,8 @@ class Audience:
             raise ValueError(f"unknown audience {self.kind!r}")
         if self.kind == "all" and self.days is not None:
             raise ValueError("the audience 'all' takes no days")
-        if self.kind != "all" and (self.days is None or not 1 <= self.days <= MAX_AUDIENCE_DAYS):
-            raise ValueError(f"days must be from 1 to {MAX_AUDIENCE_DAYS}")
+        if self.kind != "all" and self.days not in AUDIENCE_WINDOWS:
+            raise ValueError(f"days must be one of {AUDIENCE_WINDOWS}")
 
     def window(self, today: date) -> tuple[date, date] | None:
         """The treatment dates that qualify (inclusive); None for everyone.

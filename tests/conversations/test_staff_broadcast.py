@@ -9,6 +9,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.context import BotApp
 from bot.render.broadcasts import render_broadcast
+from bot.usecases.broadcasts import Audience, draft_broadcast
 from bot.usecases.payloads import BroadcastMessage
 from bot.usecases.settings import change_settings
 from rules import Procedure
@@ -69,11 +70,16 @@ async def test_a_broadcast_reaches_exactly_the_clinics_active_members_once(
 ) -> None:
     _, question = await write_broadcast(world.ana, TEXT)
     summary = await choose_audience(world.ana, question)
-    assert "3 members will receive it." in (summary.text or "")
+    # Three members: every count is shown as "fewer than 5" (the stored counts are exact).
+    assert "fewer than 5 members will receive it." in (summary.text or "")
+    assert "3" not in (summary.text or "")
     progress = await confirm(world.ana, summary)
-    assert "of 3." in (progress.text or "")
+    assert "of fewer than 5." in (progress.text or "")
     report = await final_report(world.ana)
-    assert report.text == "✅ Broadcast #1 finished: 3 sent, 0 blocked, 0 failed of 3."
+    assert report.text == (
+        "✅ Broadcast #1 finished: fewer than 5 sent, fewer than 5 blocked, "
+        "fewer than 5 failed of fewer than 5."
+    )
     for user in world.a_patients:
         assert received(user, TEXT) == 1, user
         delivered = next(m for m in user.messages if (m.raw_text or "").startswith(TEXT))
@@ -82,7 +88,7 @@ async def test_a_broadcast_reaches_exactly_the_clinics_active_members_once(
         assert user is not None
         assert received(user, TEXT) == 0, user
     edited = next(m for m in world.ana.messages if m.message_id == progress.message_id)
-    assert edited.text == "✅ Broadcast #1 finished: 3 sent, 0 blocked, 0 failed of 3."
+    assert edited.text == report.text
     assert not edited.buttons
     rows = await deliveries(bot_database)
     assert [chat for chat, _, _ in rows] == _chats(world, "a_patients")
@@ -113,14 +119,21 @@ async def test_a_member_who_blocked_the_bot_unnoticed_is_counted_blocked_and_mar
     # Blocked without the my_chat_member update reaching us: only the send finds out (403).
     silent._chat.blocked = True  # the sandbox's chat state, for this one case
     await broadcast_to_all(world.ana, TEXT)
-    report = await final_report(world.ana)
-    assert report.text == "✅ Broadcast #1 finished: 2 sent, 1 blocked, 0 failed of 3."
+    await final_report(world.ana)
+    (broadcast,) = await broadcasts_of(bot_database, world.a.id)
+    assert (broadcast.sent, broadcast.blocked, broadcast.failed, broadcast.total) == (2, 1, 0, 3)
     assert (await patient_of(bot_database, silent.id)).state is PatientState.BLOCKED
     # Never tried again: the next broadcast counts them blocked without sending.
     clock.advance(timedelta(minutes=11))  # past the clinic's pause between broadcasts
     _, question = await write_broadcast(world.ana, "Second")
     summary = await choose_audience(world.ana, question)
-    assert "1 blocked the bot" in (summary.text or "")
+    assert "fewer than 5 blocked the bot" in (summary.text or "")
+    second = (await broadcasts_of(bot_database, world.a.id))[0]
+    assert second.state is BroadcastState.DRAFT
+    stored = await draft_broadcast(
+        bot_database, world.a.id, 501, body="Second", audience=Audience("all"), now=clock.now()
+    )
+    assert (len(stored.reach.recipients), stored.reach.blocked) == (2, 1)
 
 
 async def test_a_blocked_member_is_counted_as_blocked_and_never_queued(
@@ -137,12 +150,14 @@ async def test_a_blocked_member_is_counted_as_blocked_and_never_queued(
     await change_settings(bot_database, opted_out.id, clock.now(), broadcasts_opt_out=True)
     _, question = await write_broadcast(world.ana, TEXT)
     summary = await choose_audience(world.ana, question)
-    assert "1 member will receive it." in (summary.text or "")
-    assert "1 blocked the bot" in (summary.text or "")
-    assert "1 turned clinic messages off" in (summary.text or "")
+    assert "fewer than 5 members will receive it." in (summary.text or "")
+    assert "fewer than 5 blocked the bot" in (summary.text or "")
+    assert "fewer than 5 turned clinic messages off" in (summary.text or "")
     progress = await confirm(world.ana, summary)
-    assert "1 blocked" in (progress.text or "")
+    assert "fewer than 5 blocked" in (progress.text or "")
     assert [chat for chat, _, _ in await deliveries(bot_database)] == [world.a_patients[2].chat_id]
+    (broadcast,) = await broadcasts_of(bot_database, world.a.id)
+    assert (broadcast.total, broadcast.blocked) == (2, 1), "the opted-out member is not counted"
     (broadcast,) = await broadcasts_of(bot_database, world.a.id)
     assert (broadcast.total, broadcast.blocked) == (2, 1)
 
@@ -204,7 +219,7 @@ async def test_staff_of_one_clinic_cannot_reach_the_other_clinics_patients(
     assert "for clinic staff only" in ((await world.bruno.next_message()).text or "")
     _, question = await write_broadcast(world.bruno, "Hello from B")
     summary = await choose_audience(world.bruno, question)
-    assert "2 members will receive it." in (summary.text or "")
+    assert "fewer than 5 members will receive it." in (summary.text or "")
     await confirm(world.bruno, summary)
     rows = await deliveries(bot_database)
     assert [chat for chat, _, _ in rows] == _chats(world, "b_patients")
@@ -230,17 +245,18 @@ async def test_audiences_by_procedure_done_or_planned_within_n_days(
     _, question = await write_broadcast(world.ana, "Aftercare tips")
     summary = await choose_audience(world.ana, question, "done", 7)
     assert "done in the last 7 days" in (summary.text or "")
-    assert "1 member will receive it." in (summary.text or "")
+    assert "fewer than 5 members will receive it." in (summary.text or "")
     await confirm(world.ana, summary)
     assert [chat for chat, _, _ in await deliveries(bot_database)] == [done_recently.chat_id]
 
     clock.advance(timedelta(minutes=11))  # past the clinic's pause between broadcasts
     _, question = await write_broadcast(world.ana, "Before your visit")
     await world.ana.press(question, "Procedure planned in the next … days")
-    await world.ana.next_message()
-    await world.ana.send("14")  # typed instead of pressed
+    windows = await world.ana.next_message()
+    assert windows.button_texts == ["7", "30", "90"], "fixed windows, never any number"
+    await world.ana.press(windows, "30")
     summary = await world.ana.next_message()
-    assert "planned in the next 14 days" in (summary.text or "")
+    assert "planned in the next 30 days" in (summary.text or "")
     await confirm(world.ana, summary)
     second = (await broadcasts_of(bot_database, world.a.id))[0]
     rows = [chat for chat, b, _ in await deliveries(bot_database) if b == second.id]

@@ -66,7 +66,7 @@ async def test_guidance_shows_the_clinics_rules_beside_the_defaults(world: World
     assert "Spacing guidance of Clínica Aurora (version 0)" in text
     assert "Botox → microneedling: 14 days (default)" in text
     assert "Microneedling → Botox: 7 days (default)" in text
-    assert "3 active members" in text
+    assert "your fewer than 5 active members" in text  # three: too few to show
     assert len(screen.buttons) == 4
 
 
@@ -80,8 +80,8 @@ async def test_a_guidance_change_moves_next_dates_and_reminders_of_affected_memb
 
     done = await _change_rule(world.ana, "Botox → microneedling", "21", "New consensus paper")
     assert "Guidance version 1 is in force" in done
-    assert "Re-planning the reminders of 3 members…" in done
-    assert "Re-planned 3 members; reminders moved for 3." in done
+    assert "Re-planning the reminders of fewer than 5 members…" in done
+    assert "Re-planned fewer than 5 members; reminders moved for fewer than 5." in done
 
     assert "Fri, 11 Dec 2026" in await _next_text(a_member)
     assert "guidance version 1" in await _next_text(a_member)
@@ -173,7 +173,7 @@ async def test_a_notice_of_the_change_can_be_broadcast_to_the_members(
     assert "Why: New consensus paper" in text
     question = await world.ana.next_message()
     progress = await confirm(world.ana, await choose_audience(world.ana, question))
-    assert "of 3." in (progress.text or "")
+    assert "of fewer than 5." in (progress.text or "")
 
 
 async def test_stats_show_members_reminders_and_the_last_broadcasts(
@@ -181,7 +181,10 @@ async def test_stats_show_members_reminders_and_the_last_broadcasts(
 ) -> None:
     await world.ana.send("/stats")
     text = (await world.ana.next_message()).text or ""
-    assert "Members: 3 (active 3, paused 0, blocked 0)" in text
+    assert (
+        "Members: fewer than 5 (active fewer than 5, paused fewer than 5, blocked fewer than 5)"
+        in text
+    )
     assert "Staff: 2" in text
     assert "None yet" in text
     assert "Upcoming reminders: 0" not in text
