@@ -58,8 +58,9 @@ class BotData:
     def __init__(self) -> None:
         self._services: Services | None = None
         self._settings: Settings | None = None
-        # Deep-link payloads (/start PAYLOAD) are answered by the clinics flow, which sets this.
-        self.payload_handler: PayloadHandler | None = None
+        # Deep-link payloads (/start PAYLOAD) by their prefix ("j_" a clinic's join link,
+        # "s_" a staff invite, "c_" a command opened from a group); each flow adds its own.
+        self.payload_handlers: dict[str, PayloadHandler] = {}
 
     @property
     def settings(self) -> Settings:

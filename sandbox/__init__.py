@@ -5,6 +5,7 @@ It must not import `bot`, `storage` or `rules`: it stands in for Telegram, not f
 
 from sandbox.app import Sandbox
 from sandbox.faults import FAULT_KINDS, FaultConfig, FaultKind
+from sandbox.groups import SandboxGroup
 from sandbox.keyboards import Button
 from sandbox.limits import RateLimits
 from sandbox.records import (
@@ -30,6 +31,7 @@ __all__ = [
     "FileRecord",
     "RateLimits",
     "Sandbox",
+    "SandboxGroup",
     "SandboxStats",
     "SandboxUser",
     "SentRecord",

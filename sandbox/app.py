@@ -14,11 +14,12 @@ from aiohttp import web
 from sandbox.control import add_control_routes
 from sandbox.faults import FaultConfig, FaultInjector, FaultKind
 from sandbox.gate import DedupeKey, SendGate
+from sandbox.groups import SandboxGroup
 from sandbox.limits import PAID_RATE, RateLimiter, RateLimits
 from sandbox.methods import BotApi, scope_key
 from sandbox.records import BotMessage, Command, SandboxStats, SentRecord
 from sandbox.server import add_bot_api_routes, add_fallback_route
-from sandbox.state import BotProfile, SandboxState
+from sandbox.state import BotProfile, ChatState, GroupProfile, SandboxState
 from sandbox.users import SandboxUser
 from sandbox.waiting import Activity
 from sandbox.webhook import WebhookDelivery
@@ -182,6 +183,19 @@ class Sandbox:
             user = SandboxUser(self._state, self._api.messaging, chat, self.wait_until_idle)
             self._users[user_id] = user
         return user
+
+    def group(
+        self, chat_id: int, title: str = "Clinic chat", *, kind: str = "supergroup"
+    ) -> SandboxGroup:
+        """The group with this (negative) id, created on first use."""
+        if chat_id >= 0:
+            raise ValueError(f"group and channel ids are negative, got {chat_id}")
+        if kind not in ("group", "supergroup", "channel"):
+            raise ValueError(f"a group is a group, supergroup or channel, got {kind!r}")
+        chat = self._state.groups.get(chat_id)
+        if chat is None:
+            chat = self._state.groups[chat_id] = ChatState(GroupProfile(chat_id, title, kind))
+        return SandboxGroup(self._state, self._api.messaging, chat, self.wait_until_idle)
 
     def has_user(self, user_id: int) -> bool:
         """Whether a user with this id exists."""

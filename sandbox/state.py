@@ -60,8 +60,26 @@ class UserProfile:
         return chat
 
 
+@dataclass(slots=True)
+class GroupProfile:
+    """A group, supergroup or channel the bot is in (negative ids, as in Telegram)."""
+
+    id: int
+    title: str
+    type: str = "supergroup"
+
+    @property
+    def first_name(self) -> str:
+        """The title, where a private chat would show its user's name."""
+        return self.title
+
+    def chat_api(self) -> dict[str, Any]:
+        """The group as a Bot API `Chat`."""
+        return {"id": self.id, "type": self.type, "title": self.title}
+
+
 class ChatState:
-    """One private chat: its messages both ways, blocking, and the test's read cursor."""
+    """One chat (private, or a group): its messages both ways, blocking, the read cursor."""
 
     __slots__ = (
         "blocked",
@@ -78,7 +96,7 @@ class ChatState:
         "window",
     )
 
-    def __init__(self, profile: UserProfile) -> None:
+    def __init__(self, profile: UserProfile | GroupProfile) -> None:
         self.profile = profile
         self.blocked = False
         # Message ids are per chat and shared by both sides, as in Telegram.
@@ -147,6 +165,8 @@ class SandboxState:
     def __init__(self, bot: BotProfile) -> None:
         self.bot = bot
         self.chats: dict[int, ChatState] = {}
+        # Groups and channels, apart from `chats` (every entry of which is a user).
+        self.groups: dict[int, ChatState] = {}
         self.queries: dict[str, CallbackQuery] = {}
         self.commands: dict[tuple[tuple[object, ...], str], list[Command]] = {}
         self.files: dict[str, FileRecord] = {}
@@ -158,7 +178,9 @@ class SandboxState:
 
     def chat(self, chat_id: int | str) -> ChatState:
         """The chat with this id, or 400 `chat not found` like Telegram."""
-        chat = self.chats.get(chat_id) if isinstance(chat_id, int) else None
+        chat = None
+        if isinstance(chat_id, int):
+            chat = self.chats.get(chat_id) or self.groups.get(chat_id)
         if chat is None:
             raise bad_request(CHAT_NOT_FOUND)
         return chat
@@ -175,9 +197,12 @@ class SandboxState:
         """The chat of this user, created on first use; given profile fields are updated."""
         chat = self.chats.get(user_id)
         if chat is None:
-            profile = UserProfile(user_id, first_name or f"User{user_id}")
-            chat = self.chats[user_id] = ChatState(profile)
+            chat = self.chats[user_id] = ChatState(
+                UserProfile(user_id, first_name or f"User{user_id}")
+            )
         profile = chat.profile
+        if not isinstance(profile, UserProfile):  # pragma: no cover - kept apart in `groups`
+            raise TypeError(f"chat {user_id} is a group")
         if first_name is not None:
             profile.first_name = first_name
         if last_name is not None:

@@ -44,7 +44,10 @@ class SandboxUser:
     @property
     def profile(self) -> UserProfile:
         """Name, username and language the user appears with."""
-        return self._chat.profile
+        profile = self._chat.profile
+        if not isinstance(profile, UserProfile):  # pragma: no cover - users own private chats
+            raise TypeError(f"chat {self._chat.chat_id} is a group, not a user's chat")
+        return profile
 
     @property
     def blocked(self) -> bool:

@@ -20,6 +20,7 @@ from bot.handlers import (
     membership,
     next_dates,
     privacy,
+    private_only,
     reminder_buttons,
     settings,
     staff,
@@ -33,6 +34,7 @@ from bot.kit import text_steps, throttle, who
 HANDLER_MODULES = (
     errors,
     throttle,  # group -20: one person's flood of updates is dropped before anything else
+    private_only,  # group -15: nothing of a group is read or stored; it is pointed to a chat
     who,  # group -10: who sent the update, once, for every handler after it
     start,
     membership,
@@ -42,6 +44,7 @@ HANDLER_MODULES = (
     next_dates,
     settings,
     privacy,
+    private_only,
     reminder_buttons,
     clinic_join,  # also group -2: a staff invite is answered before onboarding asks consent
     staff,

@@ -131,7 +131,8 @@ async def _redeem(update: Update, context: AppContext, code: str) -> None:
 
 def register(application: BotApp) -> None:
     """Answer deep-link payloads, staff invites before consent, and the switch buttons."""
-    application.bot_data.payload_handler = on_payload
+    application.bot_data.payload_handlers[JOIN_PREFIX] = on_payload
+    application.bot_data.payload_handlers[STAFF_PREFIX] = on_payload
     # Group -2 runs before the onboarding conversation (group 0) and before the text-step
     # gate (group -1, which takes every command there), and stops propagation.
     application.add_handler(

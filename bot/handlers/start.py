@@ -108,7 +108,7 @@ async def after_onboarding(update: Update, context: AppContext) -> None:
     link, context.flows.link = context.flows.link, None
     if link is None:
         return
-    handler = context.bot_data.payload_handler
+    handler = context.bot_data.payload_handlers.get(link.payload[:2])
     if handler is None:
         await reply(update, view.link_not_valid(context.t))
         return
