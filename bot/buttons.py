@@ -16,6 +16,8 @@
 | `bc:c` `bc:a` `bc:d` `bc:go` `bc:x` `bc:n` | /broadcast: clinic, audience, window, send, |
 | | stop or drop, notice of a guidance change |
 | `gd:c` `gd:e` `gd:ok` `gd:x` `gd:done` | /guidance: clinic, edit, apply, drop, close |
+| `tm:c` `tm:m` `tm:r` `tm:x` `tm:y` | /staff: clinic (or back), member, role, remove (ask, do) |
+| `tm:i` `tm:v` `tm:j` `tm:k` | /staff: new invite, revoke an invite, new join link (ask, do) |
 
 Ids are looked up scoped to whoever presses (their own patient, their own clinic as staff),
 so a forged id behaves like one that does not exist. The wire format is the one buttons
@@ -36,6 +38,8 @@ from rules import Procedure
 Zone = Annotated[str, Token(r"[A-Za-z][A-Za-z0-9_+\-/]{1,40}")]
 # Outbox rows have BIGINT ids.
 OutboxId = Annotated[int, Range(0, 2**63 - 1)]
+# Telegram user ids need up to 52 bits.
+UserId = Annotated[int, Range(1, 2**53 - 1)]
 # Deep-link codes and nonces: Telegram's deep-link alphabet.
 Code = Annotated[str, Token(r"[A-Za-z0-9_-]{1,40}")]
 
@@ -516,3 +520,87 @@ class GuidanceDrop(CallbackData, prefix="gd:x"):
 @dataclass(frozen=True, slots=True)
 class GuidanceDone(CallbackData, prefix="gd:done"):
     """Close the "broadcast a notice?" question."""
+
+
+# --- /staff ------------------------------------------------------------------------------------
+
+RoleName = Literal["owner", "staff"]
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TeamClinic(CallbackData, prefix="tm:c"):
+    """Show this clinic's team (chosen, or back from a member)."""
+
+    clinic: int
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TeamMember(CallbackData, prefix="tm:m"):
+    """One member: their role and what an owner may do."""
+
+    clinic: int
+    member: UserId
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TeamRole(CallbackData, prefix="tm:r"):
+    """Give the member this role."""
+
+    clinic: int
+    member: UserId
+    role: RoleName
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TeamRemoveAsk(CallbackData, prefix="tm:x"):
+    """Ask before removing the member."""
+
+    clinic: int
+    member: UserId
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TeamRemove(CallbackData, prefix="tm:y"):
+    """Remove the member: confirmed."""
+
+    clinic: int
+    member: UserId
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TeamInvite(CallbackData, prefix="tm:i"):
+    """A new single-use invite for this role."""
+
+    clinic: int
+    role: RoleName
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TeamRevoke(CallbackData, prefix="tm:v"):
+    """Withdraw an invite nobody used yet."""
+
+    clinic: int
+    invite: int
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TeamRotateAsk(CallbackData, prefix="tm:j"):
+    """Ask before replacing the patient join link."""
+
+    clinic: int
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TeamRotate(CallbackData, prefix="tm:k"):
+    """Replace the patient join link: confirmed."""
+
+    clinic: int

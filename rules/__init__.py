@@ -5,6 +5,7 @@ arguments), no Telegram, no SQLAlchemy. Every other layer codes against the name
 """
 
 from rules.guidance import (
+    ClinicRule,
     Evidence,
     GuidanceError,
     GuidanceSet,
@@ -41,6 +42,7 @@ from rules.spacing import (
 
 __all__ = [
     "BlockedWindow",
+    "ClinicRule",
     "Direction",
     "Earliest",
     "Entry",

@@ -7,7 +7,9 @@ rule also limits how close *before* a B an A may be planned (see `rules.spacing`
 A `GuidanceSet` is the rules in force plus a version number: 0 is the shipped defaults
 (`default_guidance()`), and each clinic's overrides produce a set under that clinic's own
 version (`apply_overrides`) so that a reminder can say which guidance produced it. A rule
-switched off by a clinic is simply absent from the set, and so constrains nothing.
+switched off by a clinic is simply absent from the set, and so constrains nothing; the set
+remembers every rule its clinic set differently from the defaults (`clinic_rules`), so a
+reminder can say that its clinic, not the usual guidance, set the spacing.
 """
 
 from __future__ import annotations
@@ -91,11 +93,29 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class ClinicRule:
+    """A rule a clinic set differently from the defaults: `min_days` None is switched off."""
+
+    after: Procedure
+    then: Procedure
+    min_days: int | None
+    default_days: int | None
+
+    @property
+    def weaker(self) -> bool:
+        """Off, or shorter than the default: the patient waits less than usual."""
+        return self.default_days is not None and (
+            self.min_days is None or self.min_days < self.default_days
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class GuidanceSet:
     """The rules in force for one clinic (or the defaults), identified by `version`."""
 
     rules: tuple[Rule, ...]
     version: int
+    clinic_rules: tuple[ClinicRule, ...] = ()
     _by_pair: Mapping[tuple[Procedure, Procedure], Rule] = field(
         init=False, repr=False, compare=False, hash=False
     )
@@ -142,12 +162,19 @@ def apply_overrides(
     """`base` with each override applied (change N, add a rule, or switch one off)."""
     rules = {(rule.after, rule.then): rule for rule in base.rules}
     seen: set[tuple[Procedure, Procedure]] = set()
+    differ: list[ClinicRule] = []
     for override in overrides:
         pair = (override.after, override.then)
         # Two overrides for one pair would make the result depend on their order.
         if pair in seen:
             raise GuidanceError(f"two overrides for {override.after} -> {override.then}")
         seen.add(pair)
+        default = rules.get(pair)
+        default_days = None if default is None else default.min_days
+        if override.min_days != default_days:
+            differ.append(
+                ClinicRule(override.after, override.then, override.min_days, default_days)
+            )
         if override.min_days is None:
             rules.pop(pair, None)
         else:
@@ -161,7 +188,7 @@ def apply_overrides(
     if seen and version == 0:
         # Version 0 names the shipped defaults; a changed set must not claim to be them.
         raise GuidanceError("version 0 is reserved for the default guidance")
-    return GuidanceSet(rules=tuple(rules.values()), version=version)
+    return GuidanceSet(rules=tuple(rules.values()), version=version, clinic_rules=tuple(differ))
 
 
 _RULE_KEYS = frozenset({"after", "then", "min_days", "source", "evidence"})

@@ -30,6 +30,12 @@ above even when quiet hours push `due_at` into the next morning. Only reminders 
 before it was planned (e.g. a heads-up for a date three days out, planned two days out)
 is not sent late.
 
+Each reminder also carries the rules its clinic set differently from the defaults that bear
+on it (`clinic_rules`): for a reminder about P, a rule X -> P with an X in the history, or
+P -> X with an X planned; before a planned X, any rule between X and another procedure. So a
+member whose clinic switched a rule off is told so, even though that rule now gives no
+reason at all.
+
 Keys are `kind:procedure:YYYYMMDD` with the date that causes the reminder (E for heads_up,
 may_book and retreatment_due; X's date for before_planned): short, deterministic, and
 unique within a plan. The guidance version is not part of the key: a new version that
@@ -45,7 +51,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rules.guidance import GuidanceSet
+from rules.guidance import ClinicRule, GuidanceSet
 from rules.procedures import Procedure
 from rules.spacing import Direction, Entry, HistoryIndex, Reason, earliest_in, reasons_from_entry
 
@@ -81,6 +87,7 @@ class PlannedReminder:
     due_at: datetime
     reasons: tuple[Reason, ...]
     guidance_version: int
+    clinic_rules: tuple[ClinicRule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +181,28 @@ def _retreatment(procedure: Procedure, reasons: tuple[Reason, ...]) -> bool:
     )
 
 
+def _clinic_rules_for(
+    kind: ReminderKind,
+    procedure: Procedure,
+    guidance: GuidanceSet,
+    done: set[Procedure],
+    planned: set[Procedure],
+) -> tuple[ClinicRule, ...]:
+    """The clinic's own rules that bear on one reminder (see the module docstring)."""
+    if kind is ReminderKind.BEFORE_PLANNED:
+        return tuple(
+            rule
+            for rule in guidance.clinic_rules
+            if procedure in (rule.after, rule.then) and rule.after != rule.then
+        )
+    return tuple(
+        rule
+        for rule in guidance.clinic_rules
+        if (rule.then == procedure and rule.after in done)
+        or (rule.after == procedure and rule.then in planned)
+    )
+
+
 def plan_reminders(
     history: Sequence[Entry],
     guidance: GuidanceSet,
@@ -192,6 +221,8 @@ def plan_reminders(
     index = HistoryIndex.of(history)
     at = time(reminder_hour)
     found: list[PlannedReminder] = []
+    done = {entry.procedure for entry in history}
+    planned_procedures = {entry.procedure for entry in history if entry.on > today}
 
     def due(local: date) -> datetime | None:
         day, wall = shift_out_of_quiet(local, at, quiet_start, quiet_end)
@@ -216,11 +247,15 @@ def plan_reminders(
                 due_at=due_at,
                 reasons=reasons,
                 guidance_version=guidance.version,
+                clinic_rules=(
+                    _clinic_rules_for(kind, procedure, guidance, done, planned_procedures)
+                    if guidance.clinic_rules
+                    else ()
+                ),
             )
         )
 
     planned = index.after(today)
-    planned_procedures = {entry.procedure for entry in planned}
     for procedure in Procedure:
         if procedure in planned_procedures:
             continue

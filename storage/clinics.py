@@ -81,6 +81,8 @@ def _staff(row: ClinicStaffRow) -> StaffMember:
         telegram_user_id=row.telegram_user_id,
         role=StaffRole(row.role),
         added_at=row.added_at,
+        display_name=row.display_name,
+        language=row.language,
     )
 
 
@@ -95,6 +97,7 @@ def _invite(row: StaffInviteRow) -> StaffInvite:
         expires_at=row.expires_at,
         used_at=row.used_at,
         used_by=row.used_by,
+        revoked_at=row.revoked_at,
     )
 
 
@@ -204,6 +207,8 @@ class ClinicRepository(Repository):
         *,
         now: datetime,
         role: StaffRole = StaffRole.STAFF,
+        display_name: str | None = None,
+        language: str | None = None,
     ) -> StaffMember:
         """Make a user staff of a clinic (an existing member keeps their role)."""
         await self._session.execute(
@@ -213,6 +218,8 @@ class ClinicRepository(Repository):
                 telegram_user_id=telegram_user_id,
                 role=StaffRole(role).value,
                 added_at=now,
+                display_name=None if display_name is None else display_name[:200],
+                language=None if language is None else language[:8],
             )
             .on_conflict_do_nothing(
                 index_elements=[ClinicStaffRow.clinic_id, ClinicStaffRow.telegram_user_id]
@@ -232,6 +239,33 @@ class ClinicRepository(Repository):
             )
         )
         return rowcount(result) > 0
+
+    async def set_role(self, clinic_id: int, telegram_user_id: int, role: StaffRole) -> bool:
+        """Give a member another role; False if they are not staff of the clinic."""
+        result = await self._session.execute(
+            update(ClinicStaffRow)
+            .where(
+                ClinicStaffRow.clinic_id == clinic_id,
+                ClinicStaffRow.telegram_user_id == telegram_user_id,
+            )
+            .values(role=StaffRole(role).value)
+            .execution_options(synchronize_session=False)
+        )
+        return rowcount(result) > 0
+
+    async def lock_staff(self, clinic_id: int) -> None:
+        """Serialise staff changes of one clinic (so the last owner cannot be removed twice).
+
+        PostgreSQL takes the clinic's row lock; SQLite's BEGIN IMMEDIATE already serialises.
+        """
+        if self._is_postgresql:
+            await self._session.execute(
+                select(ClinicRow.id).where(ClinicRow.id == clinic_id).with_for_update()
+            )
+
+    async def owners(self, clinic_id: int) -> list[StaffMember]:
+        """The clinic's owners, earliest first."""
+        return [m for m in await self.list_staff(clinic_id) if m.role is StaffRole.OWNER]
 
     async def staff_member(self, clinic_id: int, telegram_user_id: int) -> StaffMember | None:
         """The user's staff record at this clinic, or None: the authorisation check."""
@@ -294,6 +328,32 @@ class ClinicRepository(Repository):
         await self._session.flush()
         return _invite(row)
 
+    async def invites(self, clinic_id: int, *, limit: int = 50) -> list[StaffInvite]:
+        """The clinic's invites, newest first."""
+        rows = await self._session.scalars(
+            select(StaffInviteRow)
+            .where(StaffInviteRow.clinic_id == clinic_id)
+            .order_by(StaffInviteRow.created_at.desc(), StaffInviteRow.id.desc())
+            .limit(limit)
+            .execution_options(**_FRESH)
+        )
+        return [_invite(row) for row in rows]
+
+    async def revoke_invite(self, clinic_id: int, invite_id: int, *, now: datetime) -> bool:
+        """Withdraw an unused invite of this clinic; False if it is unknown, used or revoked."""
+        result = await self._session.execute(
+            update(StaffInviteRow)
+            .where(
+                StaffInviteRow.id == invite_id,
+                StaffInviteRow.clinic_id == clinic_id,
+                StaffInviteRow.used_at.is_(None),
+                StaffInviteRow.revoked_at.is_(None),
+            )
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return rowcount(result) > 0
+
     async def get_invite(self, code: str) -> StaffInvite | None:
         """The invite with this code, or None."""
         row = await self._session.scalar(
@@ -302,18 +362,26 @@ class ClinicRepository(Repository):
         return None if row is None else _invite(row)
 
     async def redeem_invite(
-        self, code: str, *, telegram_user_id: int, now: datetime
+        self,
+        code: str,
+        *,
+        telegram_user_id: int,
+        now: datetime,
+        display_name: str | None = None,
+        language: str | None = None,
     ) -> InviteRedemption:
-        """Use an invite: the opener becomes staff. Used or expired invites are refused.
+        """Use an invite: the opener becomes staff. Used, expired, revoked invites are refused.
 
         The invite is taken by one conditional UPDATE, so two people opening it at the same
-        moment cannot both get in.
+        moment cannot both get in. A clinic's first member becomes its owner, whatever the
+        invite said: someone must be able to manage the staff.
         """
         taken = await self._session.execute(
             update(StaffInviteRow)
             .where(
                 StaffInviteRow.code == code,
                 StaffInviteRow.used_at.is_(None),
+                StaffInviteRow.revoked_at.is_(None),
                 StaffInviteRow.expires_at > now,
             )
             .values(used_at=now, used_by=telegram_user_id)
@@ -327,9 +395,21 @@ class ClinicRepository(Repository):
                 return InviteRedemption("unknown")
             if invite.used_at is not None:
                 return InviteRedemption("used")
+            if invite.revoked_at is not None:
+                return InviteRedemption("revoked")
             return InviteRedemption("expired")
         clinic_id, role = row
-        member = await self.add_staff(clinic_id, telegram_user_id, now=now, role=StaffRole(role))
+        await self.lock_staff(clinic_id)
+        if not await self.list_staff(clinic_id):
+            role = StaffRole.OWNER
+        member = await self.add_staff(
+            clinic_id,
+            telegram_user_id,
+            now=now,
+            role=StaffRole(role),
+            display_name=display_name,
+            language=language,
+        )
         return InviteRedemption("accepted", clinic_id=clinic_id, role=member.role)
 
     # --- memberships ---------------------------------------------------------------------

@@ -156,6 +156,9 @@ class ClinicStaffRow(Base):
     telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
     added_at: Mapped[datetime]
+    # The Telegram name they joined with, so owners can tell members apart.
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class StaffInviteRow(Base):
@@ -173,6 +176,7 @@ class StaffInviteRow(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     used_by: Mapped[int | None] = mapped_column(BigInteger)
+    revoked_at: Mapped[datetime | None]
 
 
 class MembershipRow(Base):

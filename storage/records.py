@@ -144,6 +144,8 @@ class StaffMember:
     telegram_user_id: int
     role: StaffRole
     added_at: datetime
+    display_name: str | None = None
+    language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,9 +161,14 @@ class StaffInvite:
     expires_at: datetime
     used_at: datetime | None
     used_by: int | None
+    revoked_at: datetime | None = None
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether the invite can still be used at `now`."""
+        return self.used_at is None and self.revoked_at is None and self.expires_at > now
 
 
-InviteOutcome = Literal["accepted", "unknown", "used", "expired"]
+InviteOutcome = Literal["accepted", "unknown", "used", "expired", "revoked"]
 
 
 @dataclass(frozen=True, slots=True)

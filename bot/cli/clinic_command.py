@@ -1,10 +1,18 @@
-"""`interval-bot clinic`: create clinics, list and show them, issue staff invites, edit details.
+"""`interval-bot clinic`: clinics, their staff and invites, the join link, their details.
 
     interval-bot clinic create NAME [--timezone TZ] [--contact TEXT] [--booking-url URL]
     interval-bot clinic list
     interval-bot clinic show NAME
-    interval-bot clinic invite NAME
+    interval-bot clinic invite NAME [--owner]
+    interval-bot clinic invites list|revoke NAME [INVITE]
+    interval-bot clinic staff list NAME
+    interval-bot clinic staff remove NAME USER
+    interval-bot clinic staff role NAME USER owner|staff
+    interval-bot clinic rotate-join NAME
     interval-bot clinic set NAME [--timezone TZ] [--contact TEXT] [--booking-url URL]
+
+The first person to use any invite of a clinic becomes its owner; `invite --owner` names
+another. USER is a Telegram user id, as `staff list` prints it.
 
 Links are `https://t.me/<bot>?start=<payload>`; the bot's username comes from the Bot API
 (`getMe`, so the sandbox in tests). Bad input is one line on stderr and exit 2; an
@@ -94,7 +102,8 @@ def register(subparsers: Any) -> None:
         "create",
         help="create a clinic; print its id, patient join link and a staff invite link",
         description="Create a clinic and print its id, its patient join link and a staff "
-        "invite link (single use, valid 7 days).",
+        "invite link (single use, valid 7 days); whoever uses it first becomes the clinic's "
+        "owner.",
     )
     create.add_argument("name", type=_name, metavar="NAME")
     _details(create, timezone_default=None)
@@ -109,7 +118,44 @@ def register(subparsers: Any) -> None:
 
     invite = commands.add_parser("invite", help="another staff invite link (single use, 7 days)")
     invite.add_argument("name", type=_name, metavar="NAME")
+    invite.add_argument("--owner", action="store_true", help="its user becomes an owner")
     invite.set_defaults(handler=invite_command)
+
+    invites = commands.add_parser("invites", help="a clinic's staff invites: list, revoke")
+    invites.set_defaults(handler=_usage(invites))
+    invite_commands = invites.add_subparsers(dest="invites_command", metavar="COMMAND")
+    listing = invite_commands.add_parser("list", help="every invite and what became of it")
+    listing.add_argument("name", type=_name, metavar="NAME")
+    listing.set_defaults(handler=invites_list_command)
+    revoke = invite_commands.add_parser("revoke", help="withdraw an unused invite")
+    revoke.add_argument("name", type=_name, metavar="NAME")
+    revoke.add_argument("invite", type=_positive, metavar="INVITE", help="its number (#)")
+    revoke.set_defaults(handler=invites_revoke_command)
+
+    staff = commands.add_parser("staff", help="a clinic's staff: list, remove, change a role")
+    staff.set_defaults(handler=_usage(staff))
+    staff_commands = staff.add_subparsers(dest="staff_command", metavar="COMMAND")
+    listing = staff_commands.add_parser("list", help="every member with their role")
+    listing.add_argument("name", type=_name, metavar="NAME")
+    listing.set_defaults(handler=staff_list_command)
+    remove = staff_commands.add_parser(
+        "remove", help="take a member off the staff (refused for the last owner)"
+    )
+    remove.add_argument("name", type=_name, metavar="NAME")
+    remove.add_argument("user", type=_positive, metavar="USER", help="their Telegram user id")
+    remove.set_defaults(handler=staff_remove_command)
+    role = staff_commands.add_parser("role", help="make a member an owner or plain staff")
+    role.add_argument("name", type=_name, metavar="NAME")
+    role.add_argument("user", type=_positive, metavar="USER", help="their Telegram user id")
+    role.add_argument("role", choices=["owner", "staff"], metavar="owner|staff")
+    role.set_defaults(handler=staff_role_command)
+
+    rotate = commands.add_parser(
+        "rotate-join",
+        help="a new patient join link; the old one stops working, members stay",
+    )
+    rotate.add_argument("name", type=_name, metavar="NAME")
+    rotate.set_defaults(handler=rotate_join_command)
 
     change = commands.add_parser(
         "set",
@@ -121,6 +167,12 @@ def register(subparsers: Any) -> None:
     change.add_argument("--contact", type=_contact_or_empty, metavar="TEXT", help="'' removes it")
     change.add_argument("--booking-url", type=_url_or_empty, metavar="URL", help="'' removes it")
     change.set_defaults(handler=set_command)
+
+
+def _positive(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 0 < int(text) < 2**53:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
 def _contact_or_empty(text: str) -> str:
@@ -277,8 +329,8 @@ def show_command(args: argparse.Namespace) -> int:
         print(f"staff: {len(report.staff)}")
         for member in report.staff:
             print(
-                f"  telegram user {member.telegram_user_id} ({member.role}) since "
-                f"{member.added_at.date().isoformat()}"
+                f"  telegram user {member.telegram_user_id} ({member.role}) "
+                f"{member.display_name or '-'} since {member.added_at.date().isoformat()}"
             )
         print(f"upcoming reminders: {stats.upcoming_reminders}")
         print(f"reminders sent in the last 30 days: {stats.reminders_sent_30d}")
@@ -292,23 +344,159 @@ def show_command(args: argparse.Namespace) -> int:
     return _run(args, work)
 
 
+async def _clinic_id(database: Any, name: str) -> int:
+    from bot.usecases import clinics, team
+
+    try:
+        return await team.clinic_id_named(database, name)
+    except clinics.UnknownClinicError as exc:
+        raise _BadInputError(str(exc)) from None
+
+
 def invite_command(args: argparse.Namespace) -> int:
     """Print a new single-use staff invite link."""
-    from bot.usecases import clinics
+    from bot.usecases import clinics, team
+    from storage.records import StaffRole
 
     async def work(settings: Settings, database: Any) -> None:
-        try:
-            await clinics.show_clinic(database, args.name, _now())
-        except clinics.UnknownClinicError as exc:
-            raise _BadInputError(str(exc)) from None
+        clinic_id = await _clinic_id(database, args.name)
         username = await _bot_username(settings)
-        created = await clinics.new_invite(database, args.name, _now())
-        expires = created.invite.expires_at.isoformat(timespec="minutes")
+        role = StaffRole.OWNER if args.owner else StaffRole.STAFF
+        invite = await team.create_invite(database, clinic_id, role, None, _now())
+        expires = invite.expires_at.isoformat(timespec="minutes")
         print(
-            f"staff invite link: "
-            f"{clinics.deep_link(username, clinics.invite_payload(created.invite))} "
+            f"staff invite #{invite.id} ({role}): "
+            f"{clinics.deep_link(username, clinics.invite_payload(invite))} "
             f"(single use, expires {expires})"
         )
+
+    return _run(args, work)
+
+
+def invites_list_command(args: argparse.Namespace) -> int:
+    """One line per invite: number, role, and what became of it."""
+    from bot.usecases import team
+
+    async def work(settings: Settings, database: Any) -> None:
+        clinic_id = await _clinic_id(database, args.name)
+        now = _now()
+        found = await team.all_invites(database, clinic_id)
+        if not found:
+            print(f"no invites: make one with `interval-bot clinic invite {args.name!r}`")
+        for invite in found:
+            if invite.used_at is not None:
+                status = f"used {invite.used_at.isoformat(timespec='minutes')} by {invite.used_by}"
+            elif invite.revoked_at is not None:
+                status = f"revoked {invite.revoked_at.isoformat(timespec='minutes')}"
+            elif invite.expires_at <= now:
+                status = f"expired {invite.expires_at.isoformat(timespec='minutes')}"
+            else:
+                status = f"open until {invite.expires_at.isoformat(timespec='minutes')}"
+            print(f"#{invite.id}\t{invite.role}\t{status}")
+
+    return _run(args, work)
+
+
+def invites_revoke_command(args: argparse.Namespace) -> int:
+    """Withdraw an unused invite: its link answers "no longer valid"."""
+    from bot.usecases import team
+
+    async def work(settings: Settings, database: Any) -> None:
+        clinic_id = await _clinic_id(database, args.name)
+        if not await team.revoke_invite(database, clinic_id, args.invite, None, _now()):
+            raise _BadInputError(
+                f"invite #{args.invite} of {args.name!r} is unknown, used or already revoked"
+            )
+        print(f"invite #{args.invite} revoked: its link no longer works")
+
+    return _run(args, work)
+
+
+def staff_list_command(args: argparse.Namespace) -> int:
+    """One line per staff member: Telegram user id, role, name, since when."""
+    from bot.usecases import team
+
+    async def work(settings: Settings, database: Any) -> None:
+        clinic_id = await _clinic_id(database, args.name)
+        found = await team.team(database, clinic_id, None, _now())
+        if not found.members:
+            print(f"no staff yet: send an invite (`interval-bot clinic invite {args.name!r}`)")
+        for member in found.members:
+            print(
+                f"{member.telegram_user_id}\t{member.role}\t{member.display_name or '-'}"
+                f"\tsince {member.added_at.date().isoformat()}"
+            )
+
+    return _run(args, work)
+
+
+_REFUSED = {
+    "not_staff": "telegram user {user} is not staff of {name!r} (see `clinic staff list`)",
+    "last_owner": "{name!r} needs at least one owner: make someone else an owner first",
+}
+
+
+def staff_remove_command(args: argparse.Namespace) -> int:
+    """Take a member off the staff, and tell them (through the Bot API) if it can."""
+    from bot.usecases import team
+
+    async def work(settings: Settings, database: Any) -> None:
+        clinic_id = await _clinic_id(database, args.name)
+        removal = await team.remove_member(database, clinic_id, args.user, None, _now())
+        if removal.kind != "done" or removal.member is None:
+            raise _BadInputError(_REFUSED[removal.kind].format(user=args.user, name=args.name))
+        print(f"telegram user {args.user} removed from {args.name!r}: refused from now on")
+        if not await _tell_removed(settings, removal):
+            print("(they could not be told through the Bot API; the removal stands)")
+
+    return _run(args, work)
+
+
+async def _tell_removed(settings: Settings, removal: Any) -> bool:
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    from bot.kit.staff_messages import tell_removed
+
+    try:
+        async with Bot(settings.token(), base_url=settings.telegram_base_url) as bot:
+            return await tell_removed(
+                bot, removal.member, removal.clinic, still_staff_elsewhere=removal.elsewhere
+            )
+    except (TelegramError, OSError):
+        return False
+
+
+def staff_role_command(args: argparse.Namespace) -> int:
+    """Make a member an owner or plain staff."""
+    from bot.usecases import team
+    from storage.records import StaffRole
+
+    async def work(settings: Settings, database: Any) -> None:
+        clinic_id = await _clinic_id(database, args.name)
+        kind = await team.set_member_role(
+            database, clinic_id, args.user, StaffRole(args.role), None, _now()
+        )
+        if kind == "unchanged":
+            print(f"telegram user {args.user} already is {args.role} of {args.name!r}")
+            return
+        if kind != "done":
+            raise _BadInputError(_REFUSED[kind].format(user=args.user, name=args.name))
+        print(f"telegram user {args.user} is now {args.role} of {args.name!r}")
+
+    return _run(args, work)
+
+
+def rotate_join_command(args: argparse.Namespace) -> int:
+    """Issue a new patient join link; the old one stops working."""
+    from bot.usecases import clinics, team
+
+    async def work(settings: Settings, database: Any) -> None:
+        clinic_id = await _clinic_id(database, args.name)
+        username = await _bot_username(settings)
+        clinic = await team.rotate_join_link(database, clinic_id, None, _now())
+        print(f"new patient join link: {clinics.deep_link(username, clinics.join_payload(clinic))}")
+        print("the old link no longer works; members stay members")
 
     return _run(args, work)
 

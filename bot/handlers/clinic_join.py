@@ -19,6 +19,7 @@ from bot.context import AppContext, BotApp
 from bot.handlers.commands_menu import publish_staff_commands
 from bot.kit.buttons import Button
 from bot.kit.screens import answer, drop_buttons, reply
+from bot.kit.staff_messages import tell_owners_joined
 from bot.render import clinic_links as view
 from bot.render.common import ask_to_start
 from bot.usecases.clinics import (
@@ -26,9 +27,9 @@ from bot.usecases.clinics import (
     STAFF_PREFIX,
     JoinOutcome,
     open_join_link,
-    redeem_invite,
     switch_clinic,
 )
+from bot.usecases.team import redeem_invite
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +117,15 @@ async def _redeem(update: Update, context: AppContext, code: str) -> None:
         return
     t = context.t
     services = context.services
-    outcome = await redeem_invite(services.database, code, user.id, services.clock.now())
+    name = user.full_name + (f" (@{user.username})" if user.username else "")
+    outcome = await redeem_invite(
+        services.database,
+        code,
+        user.id,
+        services.clock.now(),
+        display_name=name,
+        language=t.language,
+    )
     if outcome.kind in ("accepted", "already") and outcome.clinic is not None:
         try:
             # The menu first, so that it is there when the welcome arrives.
@@ -125,6 +134,10 @@ async def _redeem(update: Update, context: AppContext, code: str) -> None:
             # The commands still work when typed; the menu is a convenience.
             logger.exception("could not set the staff command menu")
         await reply(update, view.now_staff(outcome.clinic, t, already=outcome.kind == "already"))
+        if outcome.kind == "accepted" and outcome.role is not None:
+            await tell_owners_joined(
+                context.bot, outcome.owners, name, outcome.clinic, outcome.role
+            )
         return
     await reply(update, view.invite_refused(outcome.kind, t))
 

@@ -1,4 +1,4 @@
-"""Staff of a clinic: /broadcast, /guidance and /stats, in one conversation.
+"""Staff of a clinic: /broadcast, /guidance, /stats and /staff, in one conversation.
 
 One ConversationHandler carries every staff flow, so that starting /guidance in the middle
 of a /broadcast ends the broadcast's text prompt instead of leaving two flows waiting for
@@ -25,11 +25,21 @@ from bot.buttons import (
     GuidanceDrop,
     GuidanceEdit,
     StatsClinic,
+    TeamClinic,
+    TeamInvite,
+    TeamMember,
+    TeamRemove,
+    TeamRemoveAsk,
+    TeamRevoke,
+    TeamRole,
+    TeamRotate,
+    TeamRotateAsk,
 )
 from bot.context import AppContext, BotApp
 from bot.handlers import staff_broadcast as broadcast
 from bot.handlers import staff_guidance as guidance
 from bot.handlers import staff_notice
+from bot.handlers import staff_team as team
 from bot.handlers.staff_access import refuse, staff_clinic
 from bot.jobs import broadcast_progress
 from bot.kit.buttons import Button
@@ -107,6 +117,7 @@ def register(application: BotApp) -> None:
         CommandHandler("broadcast", broadcast.on_broadcast),
         CommandHandler("guidance", guidance.on_guidance),
         CommandHandler("stats", on_stats),
+        CommandHandler("staff", team.on_staff),
         Button(BroadcastClinic, broadcast.on_clinic),
         Button(BroadcastAudience, broadcast.on_audience),
         Button(BroadcastDays, broadcast.on_days),
@@ -120,6 +131,15 @@ def register(application: BotApp) -> None:
         Button(GuidanceDrop, guidance.on_drop),
         Button(GuidanceDone, guidance.on_done),
         Button(StatsClinic, on_stats_clinic),
+        Button(TeamClinic, team.on_clinic),
+        Button(TeamMember, team.on_member),
+        Button(TeamRole, team.on_role),
+        Button(TeamRemoveAsk, team.on_remove_ask),
+        Button(TeamRemove, team.on_remove),
+        Button(TeamInvite, team.on_invite),
+        Button(TeamRevoke, team.on_revoke),
+        Button(TeamRotateAsk, team.on_rotate_ask),
+        Button(TeamRotate, team.on_rotate),
     ]
     # Typed text only reaches a step while it is the question asked last (see text_steps).
     application.add_handler(
@@ -140,5 +160,5 @@ def register(application: BotApp) -> None:
             allow_reentry=False,
         )
     )
-    application.add_handler(CallbackQueryHandler(on_unknown, pattern=r"^(bc|gd)(:|$)"))
+    application.add_handler(CallbackQueryHandler(on_unknown, pattern=r"^(bc|gd|tm)(:|$)"))
     broadcast_progress.register(application)

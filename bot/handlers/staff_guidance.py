@@ -1,4 +1,7 @@
-"""/guidance: the clinic's rules beside the defaults; change one with a reason; re-plan.
+"""/guidance: the clinic's rules beside the defaults; an owner changes one with a reason.
+
+Staff see the rules; only owners get the ✏️ buttons, and every step re-checks the role, so a
+member demoted or removed meanwhile changes nothing.
 
 The new value and the reason live in this user's `GuidanceDraft`, so a button pressed by
 anyone else (or pressed again after applying) finds nothing to apply. Buttons: `gd:*` in
@@ -75,6 +78,9 @@ async def on_edit(update: Update, context: AppContext, pressed: GuidanceEdit) ->
     if found is None:
         return END
     t = context.t
+    if not found.can_change:
+        await reply(update, view.owners_only(found.clinic, t))
+        return END
     if found.version != pressed.version:
         await reply(update, view.changed_meanwhile(t))
         await _show(update, context, pressed.clinic)
@@ -162,6 +168,8 @@ async def on_apply(update: Update, context: AppContext, pressed: GuidanceApply) 
     )
     if done.kind == "not_allowed":
         await staff.refuse(update, context)
+    elif done.kind == "not_owner":
+        await reply(update, view.change_refused_not_owner(t))
     elif done.kind == "out_of_date":
         await reply(update, view.not_applied(t))
         await _show(update, context, draft.clinic_id)

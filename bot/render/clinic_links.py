@@ -94,14 +94,20 @@ def now_staff(clinic: Clinic, t: Translator, *, already: bool) -> str:
         + "\n\n"
         + t.gettext(
             "/broadcast — write to your patients\n"
-            "/guidance — your spacing rules, and changing them\n"
-            "/stats — your numbers"
+            "/guidance — your spacing rules (owners change them)\n"
+            "/stats — your numbers\n"
+            "/staff — your team, invites and the join link (owners)"
         )
     )
 
 
 def invite_refused(kind: str, t: Translator) -> str:
-    """A staff invite that cannot be used: used, expired, or not valid."""
+    """A staff invite that cannot be used: used, expired, withdrawn, or not valid."""
+    if kind == "revoked":
+        return t.gettext(
+            "This staff invite is no longer valid: the clinic withdrew it. Please ask for a "
+            "new one."
+        )
     if kind == "used":
         return t.gettext("This staff invite has already been used. Please ask for a new one.")
     if kind == "expired":

@@ -31,5 +31,6 @@ def staff_commands(language: str) -> list[BotCommand]:
         BotCommand("broadcast", _("Message your clinic's patients")),
         BotCommand("guidance", _("Your clinic's spacing rules")),
         BotCommand("stats", _("Your clinic's numbers")),
+        BotCommand("staff", _("Your clinic's staff, invites and join link")),
         *patient_commands(language),
     ]

@@ -11,13 +11,16 @@ from bot.drafts import GuidanceDraft, RuleValue
 from bot.i18n import Translator
 from bot.render.counts import plural, shown
 from bot.render.keyboards import button, keyboard
-from bot.render.staff import days_text, rule_name
+from bot.render.staff import clinic_name, days_text, rule_name
 from bot.usecases.guidance import GuidanceView, RuleView
-from rules.guidance import MAX_DAYS
+from rules.guidance import MAX_DAYS, ClinicRule
+from storage.records import Clinic
 
 
-def rules_keyboard(view: GuidanceView, t: Translator) -> InlineKeyboardMarkup:
-    """One ✏️ button per rule, carrying the version the staff member is looking at."""
+def rules_keyboard(view: GuidanceView, t: Translator) -> InlineKeyboardMarkup | None:
+    """For an owner, one ✏️ button per rule carrying the version they are looking at."""
+    if not view.can_change:
+        return None
     return keyboard(
         *(
             [
@@ -29,6 +32,18 @@ def rules_keyboard(view: GuidanceView, t: Translator) -> InlineKeyboardMarkup:
             for rule in view.rules
         )
     )
+
+
+def owners_only(clinic: Clinic, t: Translator) -> str:
+    """A staff member (not an owner) pressed ✏️."""
+    return t.gettext(
+        "Only an owner of {clinic} can change its guidance. Ask an owner, or see /staff."
+    ).format(clinic=clinic_name(clinic))
+
+
+def change_refused_not_owner(t: Translator) -> str:
+    """Apply pressed by someone who is no longer an owner."""
+    return t.gettext("Only an owner can change guidance: nothing was changed.")
 
 
 def changed_meanwhile(t: Translator) -> str:
@@ -82,7 +97,7 @@ def confirm_text(draft: GuidanceDraft, t: Translator) -> str:
     """The summary before applying."""
     assert draft.value is not None
     assert draft.reason is not None
-    return t.ngettext(
+    text = t.ngettext(
         "Change <b>{rule}</b> from {old} to {new}?\nReason: <i>{reason}</i>\n\nThis "
         "re-plans the reminders of {count} active member.",
         "Change <b>{rule}</b> from {old} to {new}?\nReason: <i>{reason}</i>\n\nThis "
@@ -95,6 +110,26 @@ def confirm_text(draft: GuidanceDraft, t: Translator) -> str:
         reason=html.escape(draft.reason),
         count=shown(draft.members, t),
     )
+    if not _weakens(draft):
+        return text
+    return (
+        text
+        + "\n\n"
+        + t.gettext(
+            "⚠️ This is below the usual guidance ({default}): members will wait less than "
+            "usual. Each affected member's reminders will say that their clinic set this "
+            "spacing, and keep asking them to confirm with their provider."
+        ).format(default=days_text(draft.default_days, t))
+    )
+
+
+def _weakens(draft: GuidanceDraft) -> bool:
+    value = draft.value
+    if value is None or value == "default":
+        return False
+    return ClinicRule(
+        draft.after, draft.then, None if value == "off" else value, draft.default_days
+    ).weaker
 
 
 def confirm_keyboard(draft: GuidanceDraft, t: Translator) -> InlineKeyboardMarkup:

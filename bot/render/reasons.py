@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import date
 
 from bot.i18n import Translator
-from bot.render.words import procedure_name
+from bot.render.words import capitalised, procedure_name
+from rules.guidance import ClinicRule
 from rules.spacing import Direction, Reason
 
 
@@ -39,3 +40,32 @@ def reason_sentence(reason: Reason, t: Translator) -> str:
         "{boundary}: at least {days} days before {entry}",
         reason.rule.min_days,
     ).format(**values)
+
+
+def clinic_rule_sentence(rule: ClinicRule, t: Translator) -> str:
+    """E.g. "Microneedling after Botox: no minimum wait (usual guidance: at least 14 days)"."""
+    values = {
+        "Then": capitalised(procedure_name(rule.then, t)),
+        "after": procedure_name(rule.after, t),
+        "days": rule.min_days,
+        "usual": rule.default_days,
+    }
+    if rule.min_days is None:
+        head = t.gettext("{Then} after {after}: no minimum wait").format(**values)
+    else:
+        head = t.ngettext(
+            "{Then} after {after}: at least {days} day",
+            "{Then} after {after}: at least {days} days",
+            rule.min_days,
+        ).format(**values)
+    if rule.default_days is None:
+        return head + " " + t.gettext("(not part of the usual guidance)")
+    return (
+        head
+        + " "
+        + t.ngettext(
+            "(usual guidance: at least {usual} day)",
+            "(usual guidance: at least {usual} days)",
+            rule.default_days,
+        ).format(**values)
+    )

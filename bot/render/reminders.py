@@ -18,7 +18,7 @@ from bot.buttons import ReminderBooked, ReminderNotForMe, ReminderSnooze
 from bot.callbacks import CallbackData
 from bot.delivery.rendering import Rendered, RenderError
 from bot.i18n import Translator, translator
-from bot.render.reasons import reason_sentence, relevant_reasons
+from bot.render.reasons import clinic_rule_sentence, reason_sentence, relevant_reasons
 from bot.render.words import capitalised, procedure_name, provider_prompt
 from bot.usecases.payloads import (
     CHAIN_KINDS,
@@ -107,6 +107,9 @@ def _reminder_text(
         )
         lines += ["", heading]
         lines += [f"• {capitalised(reason_sentence(reason, t))}." for reason in reasons]
+    if content.clinic_rules:
+        lines += ["", t.gettext("🏥 <b>Your clinic set this spacing:</b>")]
+        lines += [f"• {clinic_rule_sentence(rule, t)}." for rule in content.clinic_rules]
     lines += ["", provider_prompt(t)]
     if clinic is not None:
         lines += ["", *_clinic_lines(clinic, t)]

@@ -73,7 +73,9 @@ def guidance_text(view: GuidanceView, t: Translator) -> str:
             "Tap a rule to change it. A change re-plans the reminders of your {count} "
             "active members.",
             plural(view.members),
-        ).format(count=shown(view.members, t)),
+        ).format(count=shown(view.members, t))
+        if view.can_change
+        else t.gettext("Only an owner of the clinic can change these rules."),
     ]
     return "\n".join(lines)
 

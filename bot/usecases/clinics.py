@@ -147,49 +147,6 @@ async def _join(
     )
 
 
-# --- staff invites ---------------------------------------------------------------------------
-
-InviteKind = Literal["accepted", "already", "used", "expired", "unknown"]
-
-
-@dataclass(frozen=True)
-class InviteOutcome:
-    """What opening a staff invite did; `clinic` is set when the opener is (now) staff."""
-
-    kind: InviteKind
-    clinic: Clinic | None = None
-
-
-async def redeem_invite(
-    database: Database, code: str, telegram_user_id: int, now: datetime
-) -> InviteOutcome:
-    """Make the opener staff of the invite's clinic; used, expired and unknown codes refused."""
-    async with database.unit_of_work() as uow:
-        redemption = await uow.clinics.redeem_invite(
-            code, telegram_user_id=telegram_user_id, now=now
-        )
-        if redemption.outcome == "accepted" and redemption.clinic_id is not None:
-            await uow.audit.record(
-                "staff.invite_redeemed",
-                at=now,
-                actor_kind=ActorKind.STAFF,
-                actor_id=telegram_user_id,
-                clinic_id=redemption.clinic_id,
-                details={"role": str(redemption.role)},
-            )
-            clinic = await uow.clinics.get(redemption.clinic_id)
-            await uow.commit()
-            return InviteOutcome("accepted", clinic)
-        if redemption.outcome == "used":
-            # Opening one's own invite again is not an error: say they already are staff.
-            invite = await uow.clinics.get_invite(code)
-            if invite is not None and await uow.clinics.is_staff(
-                invite.clinic_id, telegram_user_id
-            ):
-                return InviteOutcome("already", await uow.clinics.get(invite.clinic_id))
-        return InviteOutcome(redemption.outcome)
-
-
 # --- statistics --------------------------------------------------------------------------------
 
 
@@ -278,18 +235,6 @@ async def show_clinic(database: Database, name: str, now: datetime) -> ClinicRep
     async with database.unit_of_work(read_only=True) as uow:
         clinic = await _named(uow, name)
         return await _report(uow, clinic, now)
-
-
-async def new_invite(database: Database, name: str, now: datetime) -> CreatedClinic:
-    """Another single-use staff invite for the clinic; UnknownClinicError if none."""
-    async with database.unit_of_work() as uow:
-        clinic = await _named(uow, name)
-        invite = await uow.clinics.create_invite(clinic.id, now=now)
-        await uow.audit.record(
-            "staff.invite_created", at=now, actor_kind=ActorKind.OPERATOR, clinic_id=clinic.id
-        )
-        await uow.commit()
-        return CreatedClinic(clinic, invite)
 
 
 async def update_clinic(

@@ -18,10 +18,11 @@ from typing import Literal
 
 from bot.usecases.clinics import NotStaffError, require_staff
 from bot.usecases.planning import replan
+from bot.usecases.team import NotOwnerError, require_owner
 from rules import Procedure, default_guidance
 from rules.guidance import MAX_DAYS
 from storage.database import Database
-from storage.records import ActorKind, Clinic, GuidanceChange, PatientState
+from storage.records import ActorKind, Clinic, GuidanceChange, PatientState, StaffRole
 
 REPLAN_BATCH = 100
 MAX_REASON_LENGTH = 300
@@ -49,6 +50,8 @@ class GuidanceView:
     rules: tuple[RuleView, ...]
     history: tuple[GuidanceChange, ...]
     members: int
+    # Only owners change guidance; staff see the rules without the buttons.
+    can_change: bool = False
 
 
 async def guidance_view(
@@ -57,6 +60,7 @@ async def guidance_view(
     """The clinic's rules beside the defaults (NotStaffError for anyone but its staff)."""
     async with database.unit_of_work() as uow:
         clinic = await require_staff(uow, clinic_id, telegram_user_id)
+        member = await uow.clinics.staff_member(clinic_id, telegram_user_id)
         current = await uow.guidance.current(clinic_id)
         history = await uow.guidance.history(clinic_id, limit=5)
         members = await uow.clinics.members(clinic_id, states=(PatientState.ACTIVE,))
@@ -94,6 +98,7 @@ async def guidance_view(
         rules=tuple(rules),
         history=tuple(history),
         members=len(members),
+        can_change=member is not None and member.role is StaffRole.OWNER,
     )
 
 
@@ -116,7 +121,7 @@ def parse_rule_value(text: str) -> NewValue:
     raise BadRuleValueError(text)
 
 
-ChangeKind = Literal["changed", "unchanged", "out_of_date", "not_allowed"]
+ChangeKind = Literal["changed", "unchanged", "out_of_date", "not_allowed", "not_owner"]
 
 
 @dataclass(frozen=True)
@@ -142,13 +147,16 @@ async def change_rule(
 ) -> RuleChange:
     """Change one rule for the clinic, versioned; re-planning follows separately.
 
-    `expected_version` is the version the staff member looked at: if someone changed the
-    guidance since, nothing happens ("out of date") rather than overwriting blindly.
+    Only an owner may: staff get "not_owner", anyone else "not_allowed". `expected_version`
+    is the version the owner looked at: if someone changed the guidance since, nothing
+    happens ("out of date") rather than overwriting blindly.
     """
     reason = reason.strip()[:MAX_REASON_LENGTH]
     async with database.unit_of_work() as uow:
         try:
-            await require_staff(uow, clinic_id, telegram_user_id)
+            await require_owner(uow, clinic_id, telegram_user_id)
+        except NotOwnerError:
+            return RuleChange("not_owner")
         except NotStaffError:
             return RuleChange("not_allowed")
         current = await uow.guidance.current(clinic_id)

@@ -20,7 +20,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from rules import Direction, Entry, PlannedReminder, Procedure, Reason, ReminderKind, Rule
+from rules import (
+    ClinicRule,
+    Direction,
+    Entry,
+    PlannedReminder,
+    Procedure,
+    Reason,
+    ReminderKind,
+    Rule,
+)
 from storage.records import OutboxKind, OutboxMessage
 
 BROADCAST_FORMAT = 1
@@ -39,6 +48,8 @@ class ReminderContent:
     local_date: date
     guidance_version: int
     reasons: tuple[Reason, ...]
+    # Rules the patient's clinic set differently from the usual guidance (older rows: none).
+    clinic_rules: tuple[ClinicRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,14 +125,26 @@ def _reason_to_json(reason: Reason) -> dict[str, Any]:
     }
 
 
-def _reminder_to_json(content: ReminderContent) -> dict[str, Any]:
+def _clinic_rule_to_json(rule: ClinicRule) -> dict[str, Any]:
     return {
+        "after": rule.after.value,
+        "then": rule.then.value,
+        "min_days": rule.min_days,
+        "default_days": rule.default_days,
+    }
+
+
+def _reminder_to_json(content: ReminderContent) -> dict[str, Any]:
+    data = {
         "kind": content.kind.value,
         "procedure": content.procedure.value,
         "local_date": content.local_date.isoformat(),
         "guidance_version": content.guidance_version,
         "reasons": [_reason_to_json(reason) for reason in content.reasons],
     }
+    if content.clinic_rules:
+        data["clinic_rules"] = [_clinic_rule_to_json(rule) for rule in content.clinic_rules]
+    return data
 
 
 def format_key(key: ReminderKey) -> str:
@@ -156,6 +179,7 @@ def content_of(planned: PlannedReminder) -> ReminderContent:
         local_date=planned.local_date,
         guidance_version=planned.guidance_version,
         reasons=tuple(planned.reasons),
+        clinic_rules=planned.clinic_rules,
     )
 
 
@@ -185,6 +209,23 @@ def _reason_from_json(data: Mapping[str, Any]) -> Reason:
     )
 
 
+def _days_or_none(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("days must be a whole number or null")
+    return value
+
+
+def _clinic_rule_from_json(data: Mapping[str, Any]) -> ClinicRule:
+    return ClinicRule(
+        after=Procedure(data["after"]),
+        then=Procedure(data["then"]),
+        min_days=_days_or_none(data["min_days"]),
+        default_days=_days_or_none(data["default_days"]),
+    )
+
+
 def _reminder_from_json(data: object) -> ReminderContent:
     if not isinstance(data, Mapping):
         raise PayloadError("reminder payload is not an object")
@@ -195,6 +236,9 @@ def _reminder_from_json(data: object) -> ReminderContent:
             local_date=date.fromisoformat(data["local_date"]),
             guidance_version=int(data["guidance_version"]),
             reasons=tuple(_reason_from_json(reason) for reason in data["reasons"]),
+            clinic_rules=tuple(
+                _clinic_rule_from_json(rule) for rule in data.get("clinic_rules", ())
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise PayloadError(f"unreadable reminder payload ({type(exc).__name__})") from None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.usecases.payloads import (
@@ -63,7 +65,6 @@ async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
         keys = [message.dedupe_key for message in pending]
         await uow.outbox.cancel(patient_id, keys)
         return PlanDiff(add=(), cancel=tuple(keys), keep=())
-    existing = {m.dedupe_key: m.due_at for m in pending if m.due_at > now}
     guidance, _clinic_id = await guidance_for(uow, patient_id)
     history = await uow.treatments.history(patient_id)
     dismissed = await uow.dismissals.for_patient(patient_id)
@@ -81,8 +82,19 @@ async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
         )
         if not _dismissed(planned, dismissed)
     ]
+    # A row at the same moment whose words changed (a reason, the clinic's own rule) is
+    # replaced too, so what is sent is what the guidance in force says.
+    wanted = {planned.key: _words(reminder_payload(planned)) for planned in plan}
+    reworded = {
+        m.dedupe_key
+        for m in pending
+        if m.due_at > now and m.dedupe_key in wanted and _words(m.payload) != wanted[m.dedupe_key]
+    }
+    existing = {
+        m.dedupe_key: m.due_at for m in pending if m.due_at > now and m.dedupe_key not in reworded
+    }
     diff = diff_plan(existing, plan)
-    await uow.outbox.cancel(patient_id, diff.cancel)
+    await uow.outbox.cancel(patient_id, sorted(set(diff.cancel) | reworded))
     if diff.add:
         await uow.outbox.add_many(
             [
@@ -102,6 +114,11 @@ async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
     stale = [m.dedupe_key for m in notices if _stale_snooze(m, history, dismissed)]
     await uow.outbox.cancel(patient_id, stale)
     return diff
+
+
+def _words(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A reminder payload without its guidance version: a new version alone changes no words."""
+    return {key: value for key, value in payload.items() if key != "guidance_version"}
 
 
 def _dismissed(planned: PlannedReminder, dismissed: set[tuple[Procedure, date]]) -> bool:

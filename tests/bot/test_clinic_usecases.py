@@ -17,9 +17,9 @@ from bot.usecases.clinics import (
     clinic_stats,
     create_clinic,
     open_join_link,
-    redeem_invite,
     switch_clinic,
 )
+from bot.usecases.team import redeem_invite
 from bot.usecases.guidance import change_rule, replan_after_change, unfinished_replans
 from bot.usecases.treatments import log_treatment
 from rules import Procedure

@@ -85,6 +85,9 @@ async def build_world(
     for user, payload in ((world.ana, a_invite), (world.alba, a_second), (world.bruno, b_invite)):
         answer = await become_staff(user, payload)
         assert "You are now staff of" in (answer.text or ""), answer.text
+    # Ana used A's first invite, so she is its owner, and is told who used the second.
+    told = await world.ana.next_message()
+    assert "Alba used an invite and is now staff of Clínica Aurora" in (told.text or "")
     for index in range(a_members):
         patient = sandbox.user(1001 + index, first_name=f"PatientA{index}")
         await member(patient, a)

@@ -12,7 +12,7 @@ from bot.usecases import guidance, patients, privacy, reminders, settings, treat
 from bot.usecases.planning import replan
 from rules import Procedure
 from storage.database import Database
-from storage.records import OutboxKind, OutboxState, Patient
+from storage.records import OutboxKind, OutboxState, Patient, StaffRole
 from tests.delivery.helpers import local, pending_keys, rows
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -95,7 +95,7 @@ async def test_a_clinics_guidance_change_moves_its_members_reminders_only(
         await treatments.log_treatment(database, patient, Procedure.BOTOX, BOTOX_DAY, NOW)
     async with database.unit_of_work() as uow:
         clinic = await uow.clinics.create("Sol", now=NOW, timezone="Europe/Berlin")
-        await uow.clinics.add_staff(clinic.id, 9009, now=NOW)
+        await uow.clinics.add_staff(clinic.id, 9009, now=NOW, role=StaffRole.OWNER)
         await uow.clinics.join(member.id, clinic.id, now=NOW)
         await uow.commit()
     change = await guidance.change_rule(

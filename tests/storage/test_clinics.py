@@ -73,7 +73,9 @@ async def test_staff_act_only_for_their_own_clinic(database: Database) -> None:
     assert again.role is StaffRole.OWNER
 
 
-async def test_a_staff_invite_works_once(database: Database) -> None:
+async def test_a_staff_invite_works_once_and_the_first_member_becomes_owner(
+    database: Database,
+) -> None:
     async with database.unit_of_work() as uow:
         clinic = await make_clinic(uow)
         invite = await uow.clinics.create_invite(clinic.id, now=NOW, created_by=500)
@@ -82,9 +84,12 @@ async def test_a_staff_invite_works_once(database: Database) -> None:
         assert await uow.clinics.is_staff(clinic.id, 600)
         assert not await uow.clinics.is_staff(clinic.id, 700)
         used = await uow.clinics.get_invite(invite.code)
+        another = await uow.clinics.create_invite(clinic.id, now=NOW)
+        third = await uow.clinics.redeem_invite(another.code, telegram_user_id=800, now=NOW)
     assert DEEP_LINK_SAFE.fullmatch(invite.code)
     assert invite.expires_at == NOW + timedelta(days=7)
-    assert (first.outcome, first.clinic_id, first.role) == ("accepted", clinic.id, StaffRole.STAFF)
+    assert (first.outcome, first.clinic_id, first.role) == ("accepted", clinic.id, StaffRole.OWNER)
+    assert (third.outcome, third.role) == ("accepted", StaffRole.STAFF)
     assert second.outcome == "used"
     assert second.clinic_id is None
     assert used is not None
@@ -99,9 +104,14 @@ async def test_an_expired_or_unknown_invite_is_refused(database: Database) -> No
             invite.code, telegram_user_id=600, now=NOW + timedelta(hours=1)
         )
         unknown = await uow.clinics.redeem_invite("nope", telegram_user_id=600, now=NOW)
+        withdrawn = await uow.clinics.create_invite(clinic.id, now=NOW)
+        assert await uow.clinics.revoke_invite(clinic.id, withdrawn.id, now=NOW)
+        assert not await uow.clinics.revoke_invite(clinic.id, withdrawn.id, now=NOW)
+        revoked = await uow.clinics.redeem_invite(withdrawn.code, telegram_user_id=600, now=NOW)
         assert not await uow.clinics.is_staff(clinic.id, 600)
     assert late.outcome == "expired"
     assert unknown.outcome == "unknown"
+    assert revoked.outcome == "revoked"
 
 
 async def test_joining_another_clinic_ends_the_current_membership(database: Database) -> None:
