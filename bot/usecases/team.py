@@ -107,8 +107,8 @@ async def remove_member(
 ) -> Removal:
     """Take a member off the clinic's staff; their buttons and commands stop working at once."""
     async with database.unit_of_work() as uow:
-        clinic = await _allowed(uow, clinic_id, by)
         await uow.clinics.lock_staff(clinic_id)
+        clinic = await _allowed(uow, clinic_id, by)
         member = await uow.clinics.staff_member(clinic_id, member_id)
         if member is None:
             return Removal("not_staff", clinic)
@@ -138,8 +138,8 @@ async def set_member_role(
 ) -> MemberChange:
     """Make a member an owner or plain staff; the last owner stays an owner."""
     async with database.unit_of_work() as uow:
-        await _allowed(uow, clinic_id, by)
         await uow.clinics.lock_staff(clinic_id)
+        await _allowed(uow, clinic_id, by)
         member = await uow.clinics.staff_member(clinic_id, member_id)
         if member is None:
             return "not_staff"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -19,12 +20,20 @@ from bot.usecases.clinics import (
     open_join_link,
     switch_clinic,
 )
-from bot.usecases.team import redeem_invite
 from bot.usecases.guidance import change_rule, replan_after_change, unfinished_replans
+from bot.usecases.team import (
+    NotOwnerError,
+    create_invite,
+    redeem_invite,
+    remove_member,
+    rotate_join_link,
+    set_member_role,
+    team,
+)
 from bot.usecases.treatments import log_treatment
 from rules import Procedure
 from storage.database import Database
-from storage.records import BroadcastState, OutboxKind, Patient
+from storage.records import BroadcastState, OutboxKind, Patient, StaffRole
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 STAFF, OTHER_STAFF = 501, 502
@@ -196,3 +205,59 @@ async def test_a_guidance_change_replans_members_and_is_marked_done(database: Da
         }
     assert "may_book:microneedling:20261211" in keys[member.id]
     assert "may_book:microneedling:20261204" in keys[outsider.id]
+
+
+async def test_two_owners_demoting_each_other_at_once_leave_one_owner(database: Database) -> None:
+    aurora = await create_clinic(
+        database, "Aurora", timezone="Europe/Berlin", contact=None, booking_url=None, now=NOW
+    )
+    clinic_id = aurora.clinic.id
+    async with database.unit_of_work() as uow:
+        for user in (STAFF, OTHER_STAFF):
+            await uow.clinics.add_staff(clinic_id, user, now=NOW, role=StaffRole.OWNER)
+        await uow.commit()
+    results = await asyncio.gather(
+        set_member_role(database, clinic_id, STAFF, StaffRole.STAFF, OTHER_STAFF, NOW),
+        set_member_role(database, clinic_id, OTHER_STAFF, StaffRole.STAFF, STAFF, NOW),
+        return_exceptions=True,
+    )
+    # One wins; the other finds itself no longer an owner, or the last owner in its way.
+    assert results.count("done") == 1, results
+    loser = next(result for result in results if result != "done")
+    assert loser == "last_owner" or isinstance(loser, NotOwnerError), results
+    async with database.unit_of_work() as uow:
+        owners = await uow.clinics.owners(clinic_id)
+    assert len(owners) == 1
+
+
+async def test_team_changes_are_for_owners_and_are_audited(database: Database) -> None:
+    aurora = await create_clinic(
+        database, "Aurora", timezone="Europe/Berlin", contact=None, booking_url=None, now=NOW
+    )
+    clinic_id = aurora.clinic.id
+    first = await redeem_invite(database, aurora.invite.code, STAFF, NOW, display_name="Ana")
+    assert (first.kind, first.role, first.owners) == ("accepted", StaffRole.OWNER, ())
+    invite = await create_invite(database, clinic_id, StaffRole.STAFF, STAFF, NOW)
+    second = await redeem_invite(database, invite.code, OTHER_STAFF, NOW, display_name="Alba")
+    assert second.role is StaffRole.STAFF
+    assert [owner.display_name for owner in second.owners] == ["Ana"]
+
+    for attempt in (
+        create_invite(database, clinic_id, StaffRole.OWNER, OTHER_STAFF, NOW),
+        remove_member(database, clinic_id, STAFF, OTHER_STAFF, NOW),
+        rotate_join_link(database, clinic_id, OTHER_STAFF, NOW),
+        team(database, clinic_id, OTHER_STAFF, NOW),
+    ):
+        with pytest.raises(NotOwnerError):
+            await attempt
+    with pytest.raises(NotStaffError):
+        await team(database, clinic_id, 999, NOW)
+    found = await team(database, clinic_id, STAFF, NOW)
+    assert [m.telegram_user_id for m in found.members] == [STAFF, OTHER_STAFF]
+    assert found.invites == ()
+    assert (await remove_member(database, clinic_id, OTHER_STAFF, STAFF, NOW)).kind == "done"
+    assert (await remove_member(database, clinic_id, OTHER_STAFF, STAFF, NOW)).kind == "not_staff"
+    async with database.unit_of_work() as uow:
+        actions = [entry.action for entry in await uow.audit.for_clinic(clinic_id)]
+    assert actions.count("staff.invite_redeemed") == 2
+    assert "staff.removed" in actions

@@ -6,7 +6,7 @@ import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -126,6 +126,13 @@ async def test_list_show_invite_and_set(bot_api: str, capsys: pytest.CaptureFixt
         (["clinic", "set", "Nowhere", "--contact", "x"], "no clinic named 'Nowhere'"),
         (["clinic", "set", "Nowhere"], "nothing to change"),
         (["clinic", "frobnicate"], "invalid choice"),
+        (["clinic", "staff", "list", "Nowhere"], "no clinic named 'Nowhere'"),
+        (["clinic", "staff", "remove", "Nowhere", "12"], "no clinic named 'Nowhere'"),
+        (["clinic", "staff", "remove", "Aurora", "-3"], "is not a positive whole number"),
+        (["clinic", "staff", "remove", "Aurora", "9²"], "is not a positive whole number"),
+        (["clinic", "staff", "role", "Aurora", "12", "boss"], "invalid choice"),
+        (["clinic", "invites", "revoke", "Aurora", "x"], "is not a positive whole number"),
+        (["clinic", "rotate-join", "Nowhere"], "no clinic named 'Nowhere'"),
     ],
 )
 async def test_bad_input_is_one_line_and_exit_2(
@@ -156,3 +163,96 @@ async def test_an_unreachable_bot_api_is_one_line_and_creates_nothing(
     assert len(err.strip().splitlines()) == 1
     assert "cannot ask the Bot API" in err
     monkeypatch.undo()
+
+
+async def _staff(url: str, clinic_name: str, *members: tuple[int, str]) -> None:
+    from storage.records import StaffRole
+
+    database = Database(url)
+    try:
+        async with database.unit_of_work() as uow:
+            clinic = await uow.clinics.get_by_name(clinic_name)
+            assert clinic is not None
+            for user_id, role in members:
+                await uow.clinics.add_staff(
+                    clinic.id, user_id, now=NOW, role=StaffRole(role), display_name=f"U{user_id}"
+                )
+            await uow.commit()
+    finally:
+        await database.dispose()
+
+
+NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+
+
+async def test_staff_are_listed_given_roles_and_removed_and_the_last_owner_stays(
+    bot_api: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await cli(capsys, "clinic", "create", "Aurora")
+    assert "no staff yet" in (await cli(capsys, "clinic", "staff", "list", "Aurora"))[1]
+    await _staff(bot_api, "Aurora", (700, "owner"), (701, "staff"))
+    code, out, _ = await cli(capsys, "clinic", "staff", "list", "Aurora")
+    assert code == 0
+    assert [line.split("\t")[:3] for line in out.splitlines()] == [
+        ["700", "owner", "U700"],
+        ["701", "staff", "U701"],
+    ]
+
+    code, _, err = await cli(capsys, "clinic", "staff", "remove", "Aurora", "700")
+    assert (code, err.strip()) == (
+        2,
+        "interval-bot clinic: 'Aurora' needs at least one owner: make someone else an owner first",
+    )
+    code, _, err = await cli(capsys, "clinic", "staff", "role", "Aurora", "700", "staff")
+    assert code == 2
+    assert "needs at least one owner" in err
+    code, _, err = await cli(capsys, "clinic", "staff", "remove", "Aurora", "999")
+    assert code == 2
+    assert "telegram user 999 is not staff of 'Aurora'" in err
+
+    code, out, _ = await cli(capsys, "clinic", "staff", "role", "Aurora", "701", "owner")
+    assert (code, out.strip()) == (0, "telegram user 701 is now owner of 'Aurora'")
+    code, out, _ = await cli(capsys, "clinic", "staff", "role", "Aurora", "701", "owner")
+    assert "already is owner" in out
+    code, out, _ = await cli(capsys, "clinic", "staff", "remove", "Aurora", "700")
+    assert code == 0
+    assert "removed from 'Aurora'" in out
+    code, out, _ = await cli(capsys, "clinic", "staff", "list", "Aurora")
+    assert [line.split("\t")[:2] for line in out.splitlines()] == [["701", "owner"]]
+
+
+async def test_rotating_the_join_link_replaces_it_and_keeps_the_clinic(
+    bot_api: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = await cli(capsys, "clinic", "create", "Aurora")
+    old = LINK.findall(out)[0]
+    code, out, err = await cli(capsys, "clinic", "rotate-join", "Aurora")
+    assert (code, err) == (0, "")
+    (new,) = LINK.findall(out)
+    assert new.startswith("j_")
+    assert new != old
+    assert "the old link no longer works" in out
+    database = Database(bot_api)
+    try:
+        async with database.unit_of_work() as uow:
+            assert await uow.clinics.get_by_join_code(old[2:]) is None
+            clinic = await uow.clinics.get_by_join_code(new[2:])
+            audit = [entry.action for entry in await uow.audit.for_clinic(1)]
+    finally:
+        await database.dispose()
+    assert clinic is not None
+    assert clinic.name == "Aurora"
+    assert "clinic.join_link_rotated" in audit
+
+
+async def test_an_owner_invite_and_the_invites_list(
+    bot_api: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await cli(capsys, "clinic", "create", "Aurora")
+    code, out, _ = await cli(capsys, "clinic", "invite", "Aurora", "--owner")
+    assert code == 0
+    assert re.match(r"staff invite #2 \(owner\): https://t\.me/", out)
+    code, out, _ = await cli(capsys, "clinic", "invites", "list", "Aurora")
+    lines = out.splitlines()
+    assert [line.split("\t")[:2] for line in lines] == [["#2", "owner"], ["#1", "staff"]]
+    assert all("\topen until " in line for line in lines)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from rules import (
+    ClinicRule,
     Direction,
     Entry,
     PlanError,
@@ -217,3 +218,37 @@ def test_diff_compares_instants_not_their_zone() -> None:
 def test_diff_rejects_a_naive_pending_due_at() -> None:
     with pytest.raises(PlanError, match="naive"):
         diff_plan({"k": datetime(2026, 1, 1)}, [])
+
+
+def test_a_reminder_names_the_clinics_own_rules_that_bear_on_it() -> None:
+    guidance = apply_overrides(
+        G,
+        [
+            RuleOverride(B, M, None),  # off (usual 14)
+            RuleOverride(M, B, 7),  # the same as usual: not the clinic's own
+            RuleOverride(M, M, 21),  # shorter than the usual 28
+        ],
+        version=2,
+    )
+    assert guidance.clinic_rules == (
+        ClinicRule(B, M, None, 14),
+        ClinicRule(M, M, 21, 28),
+    )
+    assert guidance.clinic_rules[0].weaker
+    assert not ClinicRule(B, B, 120, 90).weaker
+    history = [Entry(M, d("2026-11-14"), "1"), Entry(B, d("2026-11-21"), "2")]
+    reminders = plan(history, "2026-11-24T09:30:00", guidance=guidance)
+    micro = [r for r in reminders if r.procedure is M]
+    assert micro
+    assert all(r.clinic_rules == guidance.clinic_rules for r in micro)
+    assert all(r.clinic_rules == () for r in reminders if r.procedure is B)
+
+    planned = [Entry(B, d("2026-11-21"), "2"), Entry(M, d("2026-12-20"), "3")]
+    (before,) = [
+        r
+        for r in plan(planned, "2026-11-24T09:30:00", guidance=guidance)
+        if r.kind is ReminderKind.BEFORE_PLANNED
+    ]
+    # Before a planned microneedling: rules between it and the other procedure only.
+    assert before.clinic_rules == (ClinicRule(B, M, None, 14),)
+    assert plan(history, "2026-11-24T09:30:00")[0].clinic_rules == ()
