@@ -61,6 +61,8 @@ def to_clinic(row: ClinicRow) -> Clinic:
         booking_url=row.booking_url,
         guidance_version=row.guidance_version,
         created_at=row.created_at,
+        question_reminder_hours=row.question_reminder_hours,
+        opening_hours=row.opening_hours,
     )
 
 
@@ -174,6 +176,8 @@ class ClinicRepository(Repository):
         timezone: str | Unset = UNSET,
         contact: str | Unset | None = UNSET,
         booking_url: str | Unset | None = UNSET,
+        question_reminder_hours: int | Unset = UNSET,
+        opening_hours: str | Unset | None = UNSET,
     ) -> Clinic | None:
         """Change the given fields; the clinic after the change, or None if unknown."""
         given = {
@@ -182,6 +186,8 @@ class ClinicRepository(Repository):
                 "timezone": timezone,
                 "contact": contact,
                 "booking_url": booking_url,
+                "question_reminder_hours": question_reminder_hours,
+                "opening_hours": opening_hours,
             }.items()
             if value is not UNSET
         }

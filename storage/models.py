@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -54,6 +55,7 @@ OUTBOX_STATES = ("pending", "claimed", "sent", "failed", "cancelled")
 BROADCAST_STATES = ("draft", "queued", "sending", "done", "cancelled")
 STAFF_ROLES = ("owner", "staff")
 ACTOR_KINDS = ("staff", "patient", "operator", "system")
+AFTERCARE_MODES = ("replace", "extend", "default")
 
 
 class Base(DeclarativeBase):
@@ -93,6 +95,8 @@ class PatientRow(Base):
     consent_at: Mapped[datetime | None]
     consent_version: Mapped[str | None] = mapped_column(String(32))
     broadcasts_opt_out: Mapped[bool] = mapped_column(Boolean)
+    # A patient may turn the aftercare notes after a logged treatment off in /settings.
+    aftercare_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime]
 
 
@@ -139,6 +143,12 @@ class ClinicRow(Base):
     # Bumped under the row lock on every guidance change, so versions never collide.
     guidance_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime]
+    # When an unanswered patient question reminds the staff, in hours (of opening time).
+    question_reminder_hours: Mapped[int] = mapped_column(
+        SmallInteger, default=24, server_default=text("24")
+    )
+    # e.g. "mon-fri 09:00-18:00; sat 10:00-14:00" (see rules.opening_hours); null: always.
+    opening_hours: Mapped[str | None] = mapped_column(String(200))
 
 
 class ClinicStaffRow(Base):
@@ -355,6 +365,78 @@ class AuditRow(Base):
         ForeignKey("patients.id", ondelete="SET NULL")
     )
     details: Mapped[dict[str, Any]]
+
+
+class AftercareChangeRow(Base):
+    """One versioned change of a clinic's aftercare note for a procedure; the latest is in force."""
+
+    __tablename__ = "aftercare_changes"
+    __table_args__ = (
+        UniqueConstraint("clinic_id", "version"),
+        CheckConstraint(_one_of("mode", AFTERCARE_MODES), name="mode"),
+        Index("ix_aftercare_changes_clinic_id_procedure", "clinic_id", "procedure"),
+        NO_REUSE,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    procedure: Mapped[Procedure]
+    # "default" drops the clinic's note: the shipped lines apply again.
+    mode: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    # The owner's Telegram user id; null when the operator changed it from the CLI.
+    changed_by: Mapped[int | None] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime]
+
+
+class QuestionRow(Base):
+    """A patient's question to their clinic, and its answer once a staff member gives one."""
+
+    __tablename__ = "questions"
+    __table_args__ = (
+        Index("ix_questions_patient_id_asked_at", "patient_id", "asked_at"),
+        Index("ix_questions_clinic_id_asked_at", "clinic_id", "asked_at"),
+        Index(
+            "ix_questions_unanswered_remind_at",
+            "remind_at",
+            sqlite_where=text("answered_at IS NULL AND reminded_at IS NULL"),
+            postgresql_where=text("answered_at IS NULL AND reminded_at IS NULL"),
+        ),
+        NO_REUSE,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id", ondelete="CASCADE"))
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    # Whether the patient agreed to show their treatment history with this question.
+    shared_history: Mapped[bool] = mapped_column(Boolean)
+    asked_at: Mapped[datetime]
+    remind_at: Mapped[datetime]
+    reminded_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    answered_by: Mapped[int | None] = mapped_column(BigInteger)
+    answered_by_name: Mapped[str | None] = mapped_column(String(200))
+    answer: Mapped[str | None] = mapped_column(Text)
+
+
+class QuestionRelayRow(Base):
+    """A copy of a question in one staff member's chat, so a reply to it finds the question."""
+
+    __tablename__ = "question_relays"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "message_id"),
+        Index("ix_question_relays_question_id", "question_id"),
+        NO_REUSE,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    staff_user_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class SendPaceRow(Base):

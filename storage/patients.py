@@ -36,6 +36,7 @@ def to_patient(row: PatientRow) -> Patient:
         consent_version=row.consent_version,
         broadcasts_opt_out=row.broadcasts_opt_out,
         created_at=row.created_at,
+        aftercare_off=row.aftercare_off,
     )
 
 
@@ -113,6 +114,7 @@ class PatientRepository(Repository):
         quiet_start: time | Unset | None = UNSET,
         quiet_end: time | Unset | None = UNSET,
         broadcasts_opt_out: bool | Unset = UNSET,
+        aftercare_off: bool | Unset = UNSET,
         chat_id: int | Unset = UNSET,
     ) -> Patient | None:
         """Change the given settings only; the patient after the change, or None if unknown."""
@@ -126,6 +128,7 @@ class PatientRepository(Repository):
                 "quiet_start": quiet_start,
                 "quiet_end": quiet_end,
                 "broadcasts_opt_out": broadcasts_opt_out,
+                "aftercare_off": aftercare_off,
                 "chat_id": chat_id,
             }.items()
             if value is not UNSET

@@ -14,6 +14,8 @@ from storage.models import (
     MembershipRow,
     OutboxRow,
     PatientRow,
+    QuestionRelayRow,
+    QuestionRow,
     ReminderDismissalRow,
     TreatmentRow,
 )
@@ -61,6 +63,12 @@ class PrivacyRepository(Repository):
             .where(ReminderDismissalRow.patient_id == patient_id)
             .order_by(ReminderDismissalRow.dismissed_at, ReminderDismissalRow.on)
         )
+        questions = await self._session.execute(
+            select(QuestionRow, ClinicRow.name)
+            .join(ClinicRow, ClinicRow.id == QuestionRow.clinic_id)
+            .where(QuestionRow.patient_id == patient_id)
+            .order_by(QuestionRow.asked_at, QuestionRow.id)
+        )
         audit = await self._session.scalars(
             select(AuditRow)
             .where(AuditRow.subject_patient_id == patient_id)
@@ -82,6 +90,7 @@ class PrivacyRepository(Repository):
                 "consent_at": _iso(patient.consent_at),
                 "consent_version": patient.consent_version,
                 "broadcasts_opt_out": patient.broadcasts_opt_out,
+                "aftercare_off": patient.aftercare_off,
                 "created_at": _iso(patient.created_at),
             },
             "treatments": [
@@ -123,6 +132,19 @@ class PrivacyRepository(Repository):
                 }
                 for row in dismissals
             ],
+            # The answering staff member is named as the patient saw it, not by their id.
+            "questions": [
+                {
+                    "clinic_name": clinic_name,
+                    "asked_at": _iso(row.asked_at),
+                    "question": row.text,
+                    "shared_history": row.shared_history,
+                    "answered_at": _iso(row.answered_at),
+                    "answered_by": row.answered_by_name,
+                    "answer": row.answer,
+                }
+                for row, clinic_name in questions.tuples()
+            ],
             # Who acted is kept only when it was the patient: a staff id is not theirs.
             "audit": [
                 {
@@ -148,7 +170,14 @@ class PrivacyRepository(Repository):
         )
         if user_id is None:
             return False
-        for child in (OutboxRow, TreatmentRow, MembershipRow, ReminderDismissalRow):
+        await self._session.execute(
+            delete(QuestionRelayRow).where(
+                QuestionRelayRow.question_id.in_(
+                    select(QuestionRow.id).where(QuestionRow.patient_id == patient_id)
+                )
+            )
+        )
+        for child in (OutboxRow, TreatmentRow, MembershipRow, ReminderDismissalRow, QuestionRow):
             await self._session.execute(delete(child).where(child.patient_id == patient_id))
         await self._session.execute(
             update(AuditRow)

@@ -107,6 +107,7 @@ class Patient:
     consent_version: str | None
     broadcasts_opt_out: bool
     created_at: datetime
+    aftercare_off: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,8 @@ class Clinic:
     booking_url: str | None
     guidance_version: int
     created_at: datetime
+    question_reminder_hours: int = 24
+    opening_hours: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,3 +347,45 @@ class AuditEntry:
     clinic_id: int | None
     subject_patient_id: int | None
     details: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class AftercareChange:
+    """One versioned change of a clinic's aftercare note; mode "default" drops the note."""
+
+    clinic_id: int
+    version: int
+    procedure: Procedure
+    mode: str
+    text: str | None
+    reason: str
+    changed_by: int | None
+    changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A patient's question to their clinic and, once given, the answer."""
+
+    id: int
+    patient_id: int
+    clinic_id: int
+    text: str
+    shared_history: bool
+    asked_at: datetime
+    remind_at: datetime
+    reminded_at: datetime | None
+    answered_at: datetime | None
+    answered_by: int | None
+    answered_by_name: str | None
+    answer: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRelay:
+    """Where a question was copied: one message in one staff member's chat."""
+
+    question_id: int
+    staff_user_id: int
+    chat_id: int
+    message_id: int

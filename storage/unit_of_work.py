@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.aftercare import AftercareRepository
 from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastRepository
 from storage.clinics import ClinicRepository
@@ -16,6 +17,7 @@ from storage.outbox import OutboxRepository
 from storage.pace import PaceRepository
 from storage.patients import PatientRepository
 from storage.privacy import PrivacyRepository
+from storage.questions import QuestionRepository
 from storage.recipients import RecipientRepository
 from storage.treatments import TreatmentRepository
 
@@ -44,6 +46,8 @@ class UnitOfWork:
     dismissals: DismissalRepository
     recipients: RecipientRepository
     pace: PaceRepository
+    aftercare: AftercareRepository
+    questions: QuestionRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect_name: str) -> None:
         self._sessions = sessions
@@ -66,6 +70,8 @@ class UnitOfWork:
         self.dismissals = DismissalRepository(session, dialect)
         self.recipients = RecipientRepository(session, dialect)
         self.pace = PaceRepository(session, dialect)
+        self.aftercare = AftercareRepository(session, dialect)
+        self.questions = QuestionRepository(session, dialect)
         return self
 
     async def __aexit__(
