@@ -9,7 +9,7 @@
 | `hi:p` `hi:e` `hi:c` `hi:m` `hi:d` | /history: page, entry, change date, month, new day |
 | `hi:f` `hi:x` `hi:y` | /history: save anyway, ask to delete, delete |
 | `st` `st:tz` `st:h` `st:d` `st:q` | /settings: open a topic, zone, hour, heads-up, quiet |
-| `st:l` `st:b` `st:c:l` `st:c:y` | /settings: language, clinic news, leave (ask, confirm) |
+| `st:l` `st:b` `st:a` `st:c:l` `st:c:y` | /settings: language, clinic news, aftercare, leave |
 | `pv:k` `pv:a` `pv:d` | /delete: keep, first yes, second yes (with the nonce) |
 | `rm:b` `rm:s` `rm:x` `rm:d` `rm:m` | a reminder: Booked, snooze, Not for me, day, month |
 | `cl:sw` `cl:stay` `cl:c` | clinics: switch (join code), stay, clinic for /stats |
@@ -18,6 +18,7 @@
 | `gd:c` `gd:e` `gd:ok` `gd:x` `gd:done` | /guidance: clinic, edit, apply, drop, close |
 | `tm:c` `tm:m` `tm:r` `tm:x` `tm:y` | /staff: clinic (or back), member, role, remove (ask, do) |
 | `tm:i` `tm:v` `tm:j` `tm:k` | /staff: new invite, revoke an invite, new join link (ask, do) |
+| `af:c` `af:p` `af:e` `af:d` `af:s` | /guidance → Aftercare: clinic, procedure, edit, usual, save |
 
 Ids are looked up scoped to whoever presses (their own patient, their own clinic as staff),
 so a forged id behaves like one that does not exist. The wire format is the one buttons
@@ -291,6 +292,14 @@ class SettingsLanguage(CallbackData, prefix="st:l"):
 @dataclass(frozen=True, slots=True)
 class SettingsNews(CallbackData, prefix="st:b"):
     """Clinic news on or off."""
+
+    value: Literal["on", "off"]
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class SettingsAftercare(CallbackData, prefix="st:a"):
+    """Aftercare notes after a logged treatment, on or off."""
 
     value: Literal["on", "off"]
 
@@ -604,3 +613,53 @@ class TeamRotate(CallbackData, prefix="tm:k"):
     """Replace the patient join link: confirmed."""
 
     clinic: int
+
+
+# --- /guidance → Aftercare -------------------------------------------------------------------
+
+AftercareEditChoice = Literal["replace", "extend"]
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AftercareClinic(CallbackData, prefix="af:c"):
+    """The clinic's aftercare notes: choose a procedure."""
+
+    clinic: int
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AftercareProcedure(CallbackData, prefix="af:p"):
+    """One procedure's note at the clinic (also Cancel on the summary)."""
+
+    clinic: int
+    procedure: Procedure
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AftercareEdit(CallbackData, prefix="af:e"):
+    """Write the clinic's own text, replacing or extending the usual note."""
+
+    clinic: int
+    procedure: Procedure
+    choice: AftercareEditChoice
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AftercareDefault(CallbackData, prefix="af:d"):
+    """Go back to the usual note."""
+
+    clinic: int
+    procedure: Procedure
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AftercareSave(CallbackData, prefix="af:s"):
+    """Save the change being written."""
+
+    clinic: int
+    procedure: Procedure

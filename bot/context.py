@@ -13,6 +13,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery.transport import ReplyBot
 from bot.drafts import (
+    AftercareDraft,
     BookingDraft,
     BroadcastDraft,
     CalendarScreen,
@@ -98,6 +99,7 @@ class UserData:
     """
 
     __slots__ = (
+        "aftercare",
         "awaiting",
         "booking",
         "broadcast",
@@ -119,6 +121,7 @@ class UserData:
         self.delete: DeleteRequest | None = None
         self.broadcast: BroadcastDraft | None = None
         self.guidance: GuidanceDraft | None = None
+        self.aftercare: AftercareDraft | None = None
 
 
 @dataclass(frozen=True, slots=True)

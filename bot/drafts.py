@@ -97,3 +97,14 @@ class GuidanceDraft:
     default_days: int | None
     value: RuleValue | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AftercareDraft:
+    """/guidance → Aftercare: the owner's change to one procedure's note, as it is written."""
+
+    clinic_id: int
+    procedure: Procedure
+    choice: Literal["replace", "extend", "default"]
+    text: str | None = None
+    reason: str | None = None

@@ -23,6 +23,7 @@ from bot.kit.date_picker import DatePicker
 from bot.kit.screens import answer, drop_buttons, reply, retire_keyboard, show
 from bot.render import log as view
 from bot.render import treatments as texts
+from bot.render.aftercare import aftercare_text
 from bot.render.common import ask_to_start, cancelled
 from bot.render.dates import out_of_range_text
 from bot.render.keyboards import Row
@@ -135,6 +136,8 @@ async def save_pressed(update: Update, context: AppContext, procedure: Procedure
     await answer(update, context, notice)
     await drop_buttons(update)
     await reply(update, texts.saved_text(saved, t))
+    if saved.aftercare is not None:
+        await reply(update, aftercare_text(saved.aftercare, t))
 
 
 async def on_cancel_button(update: Update, context: AppContext, pressed: LogCancel) -> int:

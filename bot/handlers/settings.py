@@ -1,5 +1,5 @@
-"""/settings: time zone, reminder time, early reminder, quiet hours, language, clinic news
-and clinic. Every change goes through `change_settings` (or leaving a clinic), which
+"""/settings: time zone, reminder time, early reminder, quiet hours, language, clinic news,
+aftercare notes and clinic. Every change goes through `change_settings` (or leaving a clinic), which
 re-plans reminders in the same transaction, and is confirmed in plain words.
 
 The menu lives on one message that each press edits. Its buttons are entry points, so a
@@ -17,6 +17,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, ConversationHandler
 
 from bot.buttons import (
+    SettingsAftercare,
     SettingsHeadsUp,
     SettingsHour,
     SettingsLanguage,
@@ -166,6 +167,12 @@ async def on_news(update: Update, context: AppContext, pressed: SettingsNews) ->
     return END
 
 
+async def on_aftercare(update: Update, context: AppContext, pressed: SettingsAftercare) -> int:
+    """Aftercare notes on or off."""
+    await _change(update, context, SettingsChange(aftercare_off=pressed.value == "off"))
+    return END
+
+
 async def on_leave_ask(update: Update, context: AppContext, pressed: SettingsLeaveAsk) -> int:
     """Leave this clinic: ask first (only for the clinic the patient is with now)."""
     patient = await _pressed(update, context)
@@ -244,6 +251,7 @@ def register(application: BotApp) -> None:
                 Button(SettingsQuiet, on_quiet),
                 Button(SettingsLanguage, on_language),
                 Button(SettingsNews, on_news),
+                Button(SettingsAftercare, on_aftercare),
                 Button(SettingsLeaveAsk, on_leave_ask),
                 Button(SettingsLeave, on_leave),
             ],

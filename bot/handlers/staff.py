@@ -12,6 +12,11 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot.buttons import (
+    AftercareClinic,
+    AftercareDefault,
+    AftercareEdit,
+    AftercareProcedure,
+    AftercareSave,
     BroadcastAudience,
     BroadcastClinic,
     BroadcastDays,
@@ -36,6 +41,7 @@ from bot.buttons import (
     TeamRotateAsk,
 )
 from bot.context import AppContext, BotApp
+from bot.handlers import staff_aftercare as aftercare
 from bot.handlers import staff_broadcast as broadcast
 from bot.handlers import staff_guidance as guidance
 from bot.handlers import staff_notice
@@ -52,7 +58,13 @@ from bot.render.staff_screens import stopped, timed_out
 from bot.usecases.clinics import NotStaffError, clinic_stats
 
 END = ConversationHandler.END
-STEPS = (broadcast.TEXT_STEP, guidance.DAYS_STEP, guidance.REASON_STEP)
+STEPS = (
+    broadcast.TEXT_STEP,
+    guidance.DAYS_STEP,
+    guidance.REASON_STEP,
+    aftercare.TEXT_STEP,
+    aftercare.REASON_STEP,
+)
 
 
 async def on_stats(update: Update, context: AppContext) -> int:
@@ -107,6 +119,7 @@ async def on_unknown(update: Update, context: AppContext) -> None:
 def _forget(context: AppContext) -> None:
     context.flows.broadcast = None
     context.flows.guidance = None
+    context.flows.aftercare = None
     for step in STEPS:
         stop_asking(context, step)
 
@@ -140,6 +153,11 @@ def register(application: BotApp) -> None:
         Button(TeamRevoke, team.on_revoke),
         Button(TeamRotateAsk, team.on_rotate_ask),
         Button(TeamRotate, team.on_rotate),
+        Button(AftercareClinic, aftercare.on_clinic),
+        Button(AftercareProcedure, aftercare.on_procedure),
+        Button(AftercareEdit, aftercare.on_edit),
+        Button(AftercareDefault, aftercare.on_default),
+        Button(AftercareSave, aftercare.on_save),
     ]
     # Typed text only reaches a step while it is the question asked last (see text_steps).
     application.add_handler(
@@ -153,6 +171,10 @@ def register(application: BotApp) -> None:
                 guidance.REASON: [
                     TextStep(application, guidance.REASON_STEP, guidance.on_reason_text)
                 ],
+                aftercare.TEXT: [TextStep(application, aftercare.TEXT_STEP, aftercare.on_text)],
+                aftercare.REASON: [
+                    TextStep(application, aftercare.REASON_STEP, aftercare.on_reason)
+                ],
             },
             # Commands and buttons start over from any state: the newest intention wins.
             fallbacks=[CommandHandler("cancel", on_cancel), *entry_points],
@@ -160,5 +182,5 @@ def register(application: BotApp) -> None:
             allow_reentry=False,
         )
     )
-    application.add_handler(CallbackQueryHandler(on_unknown, pattern=r"^(bc|gd|tm)(:|$)"))
+    application.add_handler(CallbackQueryHandler(on_unknown, pattern=r"^(bc|gd|tm|af)(:|$)"))
     broadcast_progress.register(application)

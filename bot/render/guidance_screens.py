@@ -6,7 +6,14 @@ import html
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import BroadcastNotice, GuidanceApply, GuidanceDone, GuidanceDrop, GuidanceEdit
+from bot.buttons import (
+    AftercareClinic,
+    BroadcastNotice,
+    GuidanceApply,
+    GuidanceDone,
+    GuidanceDrop,
+    GuidanceEdit,
+)
 from bot.drafts import GuidanceDraft, RuleValue
 from bot.i18n import Translator
 from bot.render.counts import plural, shown
@@ -17,12 +24,10 @@ from rules.guidance import MAX_DAYS, ClinicRule
 from storage.records import Clinic
 
 
-def rules_keyboard(view: GuidanceView, t: Translator) -> InlineKeyboardMarkup | None:
-    """For an owner, one ✏️ button per rule carrying the version they are looking at."""
-    if not view.can_change:
-        return None
-    return keyboard(
-        *(
+def rules_keyboard(view: GuidanceView, t: Translator) -> InlineKeyboardMarkup:
+    """For an owner, one ✏️ button per rule (at the version shown); for all, aftercare."""
+    edits = (
+        [
             [
                 button(
                     f"✏️ {rule_name(rule.after, rule.then, t)}",
@@ -30,7 +35,12 @@ def rules_keyboard(view: GuidanceView, t: Translator) -> InlineKeyboardMarkup | 
                 )
             ]
             for rule in view.rules
-        )
+        ]
+        if view.can_change
+        else []
+    )
+    return keyboard(
+        *edits, [button(t.gettext("🩹 Aftercare notes"), AftercareClinic(view.clinic.id))]
     )
 
 

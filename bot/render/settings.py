@@ -15,6 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.buttons import (
     QuietPreset,
+    SettingsAftercare,
     SettingsHeadsUp,
     SettingsHour,
     SettingsLanguage,
@@ -100,6 +101,9 @@ def summary(patient: Patient, clinic: Clinic | None, t: Translator) -> str:
         t.gettext("📣 News from your clinic: off")
         if patient.broadcasts_opt_out
         else t.gettext("📣 News from your clinic: on"),
+        t.gettext("🩹 Aftercare notes: off")
+        if patient.aftercare_off
+        else t.gettext("🩹 Aftercare notes: on"),
         t.gettext("🏥 Clinic: {clinic}").format(clinic=html.escape(clinic.name))
         if clinic
         else t.gettext("🏥 Clinic: none"),
@@ -116,6 +120,10 @@ def main_menu(patient: Patient, t: Translator) -> InlineKeyboardMarkup:
         news = button(t.gettext("🔔 Turn clinic news on"), SettingsNews("on"))
     else:
         news = button(t.gettext("🔕 Turn clinic news off"), SettingsNews("off"))
+    if patient.aftercare_off:
+        aftercare = button(t.gettext("🩹 Turn aftercare notes on"), SettingsAftercare("on"))
+    else:
+        aftercare = button(t.gettext("🩹 Turn aftercare notes off"), SettingsAftercare("off"))
     return InlineKeyboardMarkup(
         [
             [
@@ -128,6 +136,7 @@ def main_menu(patient: Patient, t: Translator) -> InlineKeyboardMarkup:
             ],
             # Both words, so someone who cannot read the current language still finds it.
             [button(t.gettext("🗣 Language / Idioma"), SettingsOpen("l")), news],
+            [aftercare],
             [
                 button(t.gettext("🏥 Clinic"), SettingsOpen("c")),
                 button(t.gettext("✔️ Done"), SettingsOpen("x")),
@@ -285,6 +294,8 @@ def changed_notice(change: SettingsChange, patient: Patient, t: Translator) -> s
         return quiet_changed(patient, t)
     if change.language is not UNSET:
         return language_changed(t)
+    if change.aftercare_off is not UNSET:
+        return aftercare_changed(patient, t)
     return broadcasts_changed(patient, t)
 
 
@@ -334,6 +345,16 @@ def quiet_changed(patient: Patient, t: Translator) -> str:
 def language_changed(t: Translator) -> str:
     """After a language change, in the new language."""
     return t.gettext("✅ Done: from now on I write to you in this language.")
+
+
+def aftercare_changed(patient: Patient, t: Translator) -> str:
+    """After switching aftercare notes on or off."""
+    if patient.aftercare_off:
+        return t.gettext(
+            "✅ Aftercare notes are off: saving a treatment no longer shows one. Ask your "
+            "provider for their aftercare advice."
+        )
+    return t.gettext("✅ Aftercare notes are on: you get one when you save a treatment you had.")
 
 
 def broadcasts_changed(patient: Patient, t: Translator) -> str:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.usecases.aftercare import note_after
 from bot.usecases.overview import Overview, overview
 from bot.usecases.payloads import PayloadError, ReminderContent, decode_message
 from bot.usecases.planning import guidance_for, local_today
@@ -23,6 +24,7 @@ from bot.usecases.treatments import (
     log_treatment,
 )
 from rules import Entry, Procedure, Violation, check_entry
+from rules.aftercare import AftercareNote
 from storage.database import Database
 from storage.records import OutboxMessage, Patient, Treatment
 
@@ -58,6 +60,8 @@ class Saved:
 
     result: LogResult
     outlook: Overview
+    # The aftercare note for a newly saved done treatment (None: planned, off, or nothing).
+    aftercare: AftercareNote | None = None
 
 
 @dataclass(frozen=True)
@@ -118,9 +122,14 @@ async def review_entry(
 async def save_entry(
     database: Database, patient: Patient, procedure: Procedure, on: date, now: datetime
 ) -> Saved:
-    """Save a treatment once, then read the outlook it leads to (as /next shows it)."""
+    """Save a treatment once, then read the outlook it leads to and its aftercare note."""
     result = await log_treatment(database, patient, procedure, on, now)
-    return Saved(result=result, outlook=await overview(database, patient, now))
+    note = (
+        None
+        if result.already_logged
+        else await note_after(database, patient, procedure, on, local_today(patient, now))
+    )
+    return Saved(result=result, outlook=await overview(database, patient, now), aftercare=note)
 
 
 async def move_treatment(

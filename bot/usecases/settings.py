@@ -21,6 +21,7 @@ class SettingsChange:
     quiet_start: time | Unset | None = UNSET
     quiet_end: time | Unset | None = UNSET
     broadcasts_opt_out: bool | Unset = UNSET
+    aftercare_off: bool | Unset = UNSET
 
 
 async def apply_settings(

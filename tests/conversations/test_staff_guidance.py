@@ -67,7 +67,7 @@ async def test_guidance_shows_the_clinics_rules_beside_the_defaults(world: World
     assert "Botox → microneedling: 14 days (default)" in text
     assert "Microneedling → Botox: 7 days (default)" in text
     assert "your fewer than 5 active members" in text  # three: too few to show
-    assert len(screen.buttons) == 4
+    assert len(screen.buttons) == 5  # a ✏️ per rule, and the aftercare notes
 
 
 async def test_a_guidance_change_moves_next_dates_and_reminders_of_affected_members_only(

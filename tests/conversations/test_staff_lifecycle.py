@@ -209,7 +209,7 @@ async def test_staff_who_are_not_owners_cannot_change_guidance(
     screen = await alba.next_message()
     assert "Botox → microneedling: 14 days (default)" in (screen.text or "")
     assert "Only an owner of the clinic can change these rules." in (screen.text or "")
-    assert screen.buttons == []
+    assert screen.button_texts == ["🩹 Aftercare notes"]
     await alba.press_data(screen, f"gd:e:{world.a.id}:0:botox:microneedling")
     assert "Only an owner of Clínica Aurora can change its guidance" in (
         (await alba.next_message()).text or ""
