@@ -56,7 +56,6 @@ INK = "#000000"
 HATCH = "//"
 TODAY_DASHES = (0, (6, 4))
 LANE_GAP = 1.5  # data units between the lanes' middle lines
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 _FONTS = Path(matplotlib.get_data_path(), "fonts", "ttf")
 # matplotlib promises nothing about drawing in several threads at once (its font caches and

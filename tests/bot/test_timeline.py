@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import struct
 from datetime import date, timedelta
 from io import BytesIO
 from itertools import pairwise
@@ -15,23 +14,15 @@ from matplotlib.text import Text
 from bot.i18n import translator
 from bot.render.outlook import EN_DASH
 from bot.render.timeline import HEIGHT_PX, MAX_TICKS, WIDTH_PX, TimelineView, timeline_view
-from bot.render.timeline_drawing import PNG_SIGNATURE, png_bytes, timeline_figure, timeline_png
+from bot.render.timeline_drawing import png_bytes, timeline_figure, timeline_png
 from bot.usecases.schedule import Schedule
 from rules import Procedure
 from tests.bot.schedules import TODAY, a_long_history, a_realistic_year, schedule_of
+from tests.images import png_size
 
 EN = translator("en")
 ES = translator("es")
 B, M = Procedure.BOTOX, Procedure.MICRONEEDLING
-
-
-def png_size(png: bytes) -> tuple[int, int]:
-    """Width and height from a PNG's IHDR chunk (which must come first)."""
-    assert png[:8] == PNG_SIGNATURE, "a PNG signature"
-    length, kind = struct.unpack(">I4s", png[8:16])
-    assert (length, kind) == (13, b"IHDR")
-    width, height = struct.unpack(">II", png[16:24])
-    return width, height
 
 
 def _drawn_texts(view: TimelineView) -> list[str]:
