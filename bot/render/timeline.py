@@ -29,7 +29,9 @@ DPI = 100
 LANES = (Procedure.BOTOX, Procedure.MICRONEEDLING)
 
 # How far back the picture reaches: the recent past, and the last of each procedure within
-# a year (so a lane is not empty only because that treatment was a while ago).
+# a year (so a lane is not empty only because that treatment was a while ago). Ahead it
+# stops a little past a year: the windows (as /next's) are worked out a year ahead, and an
+# entry planned further out is in /history and the calendar file.
 RECENT_DAYS = 120
 LAST_OF_EACH_DAYS = 365
 MIN_PAST_DAYS = 21
