@@ -16,6 +16,7 @@ from sandbox.users import SandboxUser
 from storage.database import Database
 from tests.conversations._steps import answer_to
 from tests.conversations.helpers import log_directly, onboard, patient_of
+from tests.fixtures.sandbox import SANDBOX_BOT_USERNAME
 
 PROVIDER = (
     "This is guidance, not medical advice. Please confirm the timing with your provider "
@@ -205,3 +206,26 @@ async def test_the_buttons_under_next_in_spanish(
     await lucia.send("/next")
     outlook = await lucia.next_message()
     assert outlook.button_texts == ["📅 Añadir a mi calendario", "📈 Mi cronología"]
+
+
+async def test_in_a_group_calendar_and_timeline_only_point_to_the_private_chat(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    group = sandbox.group(-100_500, "Friends")
+    ana = sandbox.user(1001)
+    await onboard(ana)
+    await log_directly(bot_database, 1001, Procedure.BOTOX, date(2026, 12, 15), clock.now())
+    for command in ("calendar", "timeline"):
+        await group.send(ana, f"/{command}")
+        pointer = await group.next_message()
+        assert pointer.document is None
+        assert pointer.photo is None
+        assert "I only work in a private chat" in (pointer.text or "")
+        url = group.url_of(pointer, f"Open @{SANDBOX_BOT_USERNAME}")
+        assert url == f"https://t.me/{SANDBOX_BOT_USERNAME}?start=c_{command}"
+    # The link lands on the same command in the private chat.
+    await ana.send("/start c_calendar")
+    await ana.next_message()
+    landed = await ana.next_message()
+    assert landed.document is not None
+    assert landed.document.file_name == "interval-calendar-2026-11-24.ics"
