@@ -8,6 +8,7 @@
 | `ft:s` `ft:x` | free text: save what was understood, cancel |
 | `hi:p` `hi:e` `hi:c` `hi:m` `hi:d` | /history: page, entry, change date, month, new day |
 | `hi:f` `hi:x` `hi:y` | /history: save anyway, ask to delete, delete |
+| `nx:c` `nx:t` | /next: send the calendar file, send the timeline picture |
 | `st` `st:tz` `st:h` `st:d` `st:q` | /settings: open a topic, zone, hour, heads-up, quiet |
 | `st:l` `st:b` `st:a` `st:c:l` `st:c:y` | /settings: language, clinic news, aftercare, leave |
 | `pv:k` `pv:a` `pv:d` | /delete: keep, first yes, second yes (with the nonce) |
@@ -232,6 +233,21 @@ class HistoryDelete(CallbackData, prefix="hi:y"):
 
     entry: int
     page: int
+
+
+# --- /next ------------------------------------------------------------------------------------
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class CalendarFile(CallbackData, prefix="nx:c"):
+    """📅 Add to my calendar: send the presser's own .ics file (no id: it is always theirs)."""
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class TimelinePicture(CallbackData, prefix="nx:t"):
+    """📈 My timeline: send the presser's own timeline picture."""
 
 
 # --- /settings ---------------------------------------------------------------------------------

@@ -55,6 +55,9 @@ class Screen:
         body = message.text or ""
         if message.document is not None:
             body = f"[file: {message.document.file_name}]\n{body}".strip()
+        elif message.photo is not None:
+            # A terminal shows no picture; its name says what /timeline sent.
+            body = f"[picture: {message.photo.file_name}]\n{body}".strip()
         lines = [f"── {heading} ──", body]
         rows = message.buttons
         if rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.context import BotApp
 from bot.handlers import (
+    calendar_file,
     clinic_join,
     errors,
     fallback,
@@ -25,12 +26,14 @@ from bot.handlers import (
     settings,
     staff,
     start,
+    timeline,
 )
 from bot.kit import text_steps, throttle, who
 
 # Add a module here in its place:
-#   errors, who, start, [membership], [log], [history], [next_dates], [settings], [privacy],
-#   [reminder_buttons], [clinic ...], [help], [free_text], [fallback]
+#   errors, who, start, [membership], [log], [history], [next_dates], [calendar_file],
+#   [timeline], [settings], [privacy], [reminder_buttons], [clinic ...], [help], [free_text],
+#   [fallback]
 HANDLER_MODULES = (
     errors,
     throttle,  # group -20: one person's flood of updates is dropped before anything else
@@ -42,6 +45,8 @@ HANDLER_MODULES = (
     log,
     history,
     next_dates,
+    calendar_file,  # /calendar and the 📅 button under /next
+    timeline,  # /timeline and the 📈 button under /next
     settings,
     privacy,
     private_only,

@@ -8,7 +8,7 @@ from telegram.ext import CommandHandler
 from bot.context import AppContext, BotApp
 from bot.kit.screens import reply
 from bot.render.common import ask_to_start
-from bot.render.outlook import outlook_text
+from bot.render.outlook import outlook_keyboard, outlook_text
 from bot.usecases.overview import overview
 
 
@@ -20,7 +20,8 @@ async def on_next(update: Update, context: AppContext) -> None:
         return
     services = context.services
     found = await overview(services.database, patient, services.clock.now())
-    await reply(update, outlook_text(found, context.t))
+    t = context.t
+    await reply(update, outlook_text(found, t), outlook_keyboard(found, t))
 
 
 def register(application: BotApp) -> None:

@@ -34,7 +34,19 @@ GROUP_GATE = -15
 COMMAND_PREFIX = "c_"
 # The commands a group's pointer can land on in the private chat.
 LANDING = frozenset(
-    {"start", "log", "next", "history", "settings", "export", "delete", "stop", "help"}
+    {
+        "start",
+        "log",
+        "next",
+        "calendar",
+        "timeline",
+        "history",
+        "settings",
+        "export",
+        "delete",
+        "stop",
+        "help",
+    }
 )
 _COMMAND = re.compile(r"^/([A-Za-z_]{1,32})(?:@\w+)?(?:\s|$)")
 _JOINED = {ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR}

@@ -6,7 +6,11 @@ import html
 from collections.abc import Iterable
 from datetime import date
 
+from telegram import InlineKeyboardMarkup
+
+from bot.buttons import CalendarFile, TimelinePicture
 from bot.i18n import Translator
+from bot.render.keyboards import button, keyboard
 from bot.render.reasons import reason_sentence, relevant_reasons
 from bot.render.words import capitalised, procedure_name, provider_prompt
 from bot.usecases.history import reminder_contents
@@ -130,3 +134,13 @@ def outlook_text(overview: Overview, t: Translator) -> str:
         )
     parts.append(provider_prompt(t))
     return "\n\n".join(parts)
+
+
+def outlook_keyboard(overview: Overview, t: Translator) -> InlineKeyboardMarkup | None:
+    """Under /next: the same dates as a calendar file and as a picture (once there are any)."""
+    if not overview.has_history:
+        return None
+    return keyboard(
+        [button(t.gettext("📅 Add to my calendar"), CalendarFile())],
+        [button(t.gettext("📈 My timeline"), TimelinePicture())],
+    )

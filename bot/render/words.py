@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from bot.i18n import Translator
 from rules.procedures import Procedure
+
+_TAG = re.compile(r"<[^>]*>")
 
 
 def procedure_name(procedure: Procedure, t: Translator) -> str:
@@ -26,3 +31,10 @@ def provider_prompt(t: Translator) -> str:
         "<i>This is guidance, not medical advice. Please confirm the timing with your "
         "provider before booking.</i>"
     )
+
+
+def plain(html_text: str) -> str:
+    """Our own HTML as plain text, for places that show no markup (a calendar, a picture)."""
+    # Only our own texts come here; every interpolated value in them was escaped, so
+    # removing the tags and unescaping gives back exactly what the chat would show.
+    return html.unescape(_TAG.sub("", html_text))

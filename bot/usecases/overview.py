@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.usecases.planning import guidance_for, local_today
-from rules import BlockedWindow, Earliest, Procedure, blocked_windows, earliest_date
+from rules import (
+    BlockedWindow,
+    Earliest,
+    Entry,
+    GuidanceSet,
+    Procedure,
+    blocked_windows,
+    earliest_date,
+)
 from storage.database import Database
 from storage.records import OutboxKind, OutboxMessage, Patient
 
@@ -33,15 +42,11 @@ class Overview:
     guidance_version: int
 
 
-async def overview(database: Database, patient: Patient, now: datetime) -> Overview:
-    """The patient's outlook at `now` (read-only)."""
-    today = local_today(patient, now)
-    async with database.unit_of_work(read_only=True) as uow:
-        history = await uow.treatments.history(patient.id)
-        guidance, clinic_id = await guidance_for(uow, patient.id)
-        clinic = await uow.clinics.get(clinic_id) if clinic_id is not None else None
-        upcoming = await uow.outbox.pending_for_patient(patient.id, kind=OutboxKind.REMINDER)
-    outlooks = tuple(
+def outlooks(
+    history: Sequence[Entry], guidance: GuidanceSet, today: date
+) -> tuple[ProcedureOutlook, ...]:
+    """For each procedure, its earliest date and the windows blocked within the horizon."""
+    return tuple(
         ProcedureOutlook(
             earliest=earliest_date(procedure, history, guidance, today),
             windows=tuple(
@@ -50,10 +55,20 @@ async def overview(database: Database, patient: Patient, now: datetime) -> Overv
         )
         for procedure in Procedure
     )
+
+
+async def overview(database: Database, patient: Patient, now: datetime) -> Overview:
+    """The patient's outlook at `now` (read-only)."""
+    today = local_today(patient, now)
+    async with database.unit_of_work(read_only=True) as uow:
+        history = await uow.treatments.history(patient.id)
+        guidance, clinic_id = await guidance_for(uow, patient.id)
+        clinic = await uow.clinics.get(clinic_id) if clinic_id is not None else None
+        upcoming = await uow.outbox.pending_for_patient(patient.id, kind=OutboxKind.REMINDER)
     return Overview(
         today=today,
         has_history=bool(history),
-        outlooks=outlooks,
+        outlooks=outlooks(history, guidance, today),
         upcoming=tuple(upcoming),
         clinic_name=clinic.name if clinic else None,
         guidance_version=guidance.version,

@@ -11,7 +11,20 @@ from storage.database import Database
 from tests.conversations._steps import answer_to
 from tests.conversations.helpers import onboard
 
-MENU = ["log", "next", "history", "settings", "help", "export", "delete", "stop", "cancel", "start"]
+MENU = [
+    "log",
+    "next",
+    "calendar",
+    "timeline",
+    "history",
+    "settings",
+    "help",
+    "export",
+    "delete",
+    "stop",
+    "cancel",
+    "start",
+]
 UNKNOWN = "I don't know that command. /help lists what I can do."
 
 
