@@ -210,7 +210,11 @@ def test_a_broadcast_killed_half_way_reaches_every_member_after_a_restart(
             assert time.monotonic() < deadline, "no final report"
             time.sleep(0.3)
         report = [m for m in staff.messages() if "finished" in (m["text"] or "")][-1]
-        assert f"{MEMBERS} sent, 0 blocked, 0 failed of {MEMBERS}." in report["text"]
+        # Counts below 5 are never shown exactly, not even zero.
+        assert (
+            f"{MEMBERS} sent, fewer than 5 blocked, fewer than 5 failed of {MEMBERS}."
+            in (report["text"])
+        )
     finally:
         output = ""
         for process in (first, second):
