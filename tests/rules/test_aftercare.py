@@ -41,7 +41,8 @@ def test_every_procedure_ships_aftercare_in_english_and_spanish_with_a_source() 
 def test_the_botox_note_carries_the_manufacturers_warning_about_spread() -> None:
     lines = default_aftercare()[Procedure.BOTOX]
     warnings = [line for line in lines if line.evidence.value == "manufacturer"]
-    assert warnings and "swallowing" in warnings[0].in_language("en")
+    assert warnings
+    assert "swallowing" in warnings[0].in_language("en")
 
 
 def test_a_missing_translation_falls_back_to_english() -> None:
@@ -59,8 +60,11 @@ def test_a_clinics_replacement_drops_the_usual_lines_and_an_extension_keeps_them
     extended = compose(
         Procedure.BOTOX, defaults, ClinicAftercare(Procedure.BOTOX, AftercareMode.EXTEND, "More.")
     )
-    assert replaced is not None and replaced.lines == () and replaced.clinic_text == "Our sheet."
-    assert extended is not None and extended.lines == defaults[Procedure.BOTOX]
+    assert replaced is not None
+    assert replaced.lines == ()
+    assert replaced.clinic_text == "Our sheet."
+    assert extended is not None
+    assert extended.lines == defaults[Procedure.BOTOX]
     assert extended.clinic_text == "More."
 
 
@@ -70,7 +74,8 @@ def test_a_clinics_note_for_one_procedure_does_not_touch_the_other() -> None:
         default_aftercare(),
         ClinicAftercare(Procedure.BOTOX, AftercareMode.REPLACE, "Botox only."),
     )
-    assert note is not None and note.clinic_text is None
+    assert note is not None
+    assert note.clinic_text is None
     assert note.lines == default_aftercare()[Procedure.MICRONEEDLING]
 
 
@@ -120,7 +125,7 @@ def _broken(change: str) -> dict[str, Any]:
     ],
 )
 def test_aftercare_data_with_a_mistake_is_refused_with_where_it_is(change: str) -> None:
-    with pytest.raises(GuidanceError, match="aftercare.json"):
+    with pytest.raises(GuidanceError, match=r"aftercare\.json"):
         parse_aftercare(_broken(change))
 
 
@@ -137,4 +142,5 @@ def test_any_clinic_text_is_kept_whole_apart_from_its_outer_spaces(
     note = compose(
         procedure, default_aftercare(), ClinicAftercare(procedure, AftercareMode.EXTEND, text)
     )
-    assert note is not None and note.clinic_text == text.strip()
+    assert note is not None
+    assert note.clinic_text == text.strip()
