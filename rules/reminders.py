@@ -291,7 +291,7 @@ def plan_reminders(
                 reason
                 for other in Procedure
                 if other != entry.procedure
-                for reason in reasons_from_entry(entry, other, guidance)
+                for reason in reasons_from_entry(entry, other, guidance, today=today)
             )
             remind(
                 ReminderKind.BEFORE_PLANNED,

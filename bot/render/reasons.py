@@ -17,7 +17,11 @@ def relevant_reasons(reasons: Iterable[Reason], today: date) -> list[Reason]:
 
 
 def reason_sentence(reason: Reason, t: Translator) -> str:
-    """E.g. "because of your Botox on 20 Nov, microneedling should wait until 4 Dec: ..."."""
+    """E.g. "because of your Botox on 20 Nov, microneedling should wait until 4 Dec: ...".
+
+    An entry still planned on the day the reason was worked out (`Reason.entry_planned`) is
+    "your planned Botox"; a "done by" reason is only ever told for a planned one.
+    """
     values = {
         "entry": procedure_name(reason.entry.procedure, t),
         "entry_date": t.short_date(reason.entry.on),
@@ -25,6 +29,14 @@ def reason_sentence(reason: Reason, t: Translator) -> str:
         "boundary": t.short_date(reason.boundary),
         "days": reason.rule.min_days,
     }
+    if reason.direction is Direction.AFTER and reason.entry_planned:
+        return t.ngettext(
+            "because of your planned {entry} on {entry_date}, {procedure} should wait until "
+            "{boundary}: at least {days} day after {entry}",
+            "because of your planned {entry} on {entry_date}, {procedure} should wait until "
+            "{boundary}: at least {days} days after {entry}",
+            reason.rule.min_days,
+        ).format(**values)
     if reason.direction is Direction.AFTER:
         return t.ngettext(
             "because of your {entry} on {entry_date}, {procedure} should wait until "

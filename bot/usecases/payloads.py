@@ -122,6 +122,8 @@ def _reason_to_json(reason: Reason) -> dict[str, Any]:
         "direction": reason.direction.value,
         "start": reason.start.isoformat(),
         "end": reason.end.isoformat(),
+        # Older rows lack it and read as "not planned"; the send-time re-check rewrites them.
+        "entry_planned": reason.entry_planned,
     }
 
 
@@ -206,7 +208,14 @@ def _reason_from_json(data: Mapping[str, Any]) -> Reason:
         direction=Direction(data["direction"]),
         start=date.fromisoformat(data["start"]),
         end=date.fromisoformat(data["end"]),
+        entry_planned=_flag(data.get("entry_planned", False)),
     )
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("a flag must be true or false")
+    return value
 
 
 def _days_or_none(value: object) -> int | None:
