@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 from bot.i18n import Translator
@@ -14,6 +15,15 @@ from rules.spacing import Direction, Reason
 def relevant_reasons(reasons: Iterable[Reason], today: date) -> list[Reason]:
     """Reasons worth telling: a "do it before" reason only matters for a planned entry."""
     return [r for r in reasons if r.direction is Direction.AFTER or r.entry.on > today]
+
+
+def still_planned(reasons: Iterable[Reason], today: date) -> list[Reason]:
+    """Stored reasons as of `today`: an entry planned when they were worked out may be done
+    by now (a reminder planned before the Botox and sent after it says "your Botox")."""
+    return [
+        replace(r, entry_planned=False) if r.entry_planned and r.entry.on <= today else r
+        for r in reasons
+    ]
 
 
 def reason_sentence(reason: Reason, t: Translator) -> str:
