@@ -21,9 +21,12 @@ from rules.reminders import (
     PlanError,
     PlannedReminder,
     ReminderKind,
+    ReminderNow,
     diff_plan,
+    history_digest,
     local_instant,
     plan_reminders,
+    reminder_now,
 )
 from rules.spacing import (
     BlockedWindow,
@@ -56,6 +59,7 @@ __all__ = [
     "Procedure",
     "Reason",
     "ReminderKind",
+    "ReminderNow",
     "Rule",
     "RuleOverride",
     "UnknownProcedureError",
@@ -67,9 +71,11 @@ __all__ = [
     "diff_plan",
     "earliest_date",
     "earliest_in",
+    "history_digest",
     "local_instant",
     "parse_guidance",
     "parse_procedure",
     "plan_reminders",
     "reasons_from_entry",
+    "reminder_now",
 ]

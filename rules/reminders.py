@@ -36,6 +36,13 @@ P -> X with an X planned; before a planned X, any rule between X and another pro
 member whose clinic switched a rule off is told so, even though that rule now gives no
 reason at all.
 
+At send time a reminder is checked again (`reminder_now`): the history may have changed
+seconds before, after the plan was made. It still holds when re-planning on its own day
+would make it again: for the chain kinds, no entry of P after that day and P's earliest
+date from that day (the day before E at the latest) still E; before a planned X, X still
+on its date. Its words then come from the history of that
+moment. `history_digest` tells a caller whether there is anything to check at all.
+
 Keys are `kind:procedure:YYYYMMDD` with the date that causes the reminder (E for heads_up,
 may_book and retreatment_due; X's date for before_planned): short, deterministic, and
 unique within a plan. The guidance version is not part of the key: a new version that
@@ -88,6 +95,15 @@ class PlannedReminder:
     reasons: tuple[Reason, ...]
     guidance_version: int
     clinic_rules: tuple[ClinicRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderNow:
+    """What a reminder that still holds says with the history as it is now."""
+
+    reasons: tuple[Reason, ...]
+    clinic_rules: tuple[ClinicRule, ...]
+    guidance_version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +307,7 @@ def plan_reminders(
                 reason
                 for other in Procedure
                 if other != entry.procedure
-                for reason in reasons_from_entry(entry, other, guidance)
+                for reason in reasons_from_entry(entry, other, guidance, today=today)
             )
             remind(
                 ReminderKind.BEFORE_PLANNED,
@@ -304,6 +320,56 @@ def plan_reminders(
 
     found.sort(key=lambda r: (r.due_at, r.key))
     return found
+
+
+def history_digest(history: Sequence[Entry]) -> str:
+    """A short fingerprint of a history (order-independent): equal iff the same entries."""
+    parts = sorted(f"{e.procedure.value}:{e.on.isoformat()}:{e.ref}" for e in history)
+    return hashlib.sha256(";".join(parts).encode()).hexdigest()[:16]
+
+
+def reminder_now(
+    kind: ReminderKind,
+    procedure: Procedure,
+    on: date,
+    local_date: date,
+    history: Sequence[Entry],
+    guidance: GuidanceSet,
+) -> ReminderNow | None:
+    """A reminder of `kind` about `procedure` and `on`, for `local_date`, checked against
+    `history` as it is now: its words, or None once it no longer holds (module docstring)."""
+    done = {entry.procedure for entry in history}
+    if kind is ReminderKind.BEFORE_PLANNED:
+        day = local_date
+        entry = next((e for e in history if e.procedure is procedure and e.on == on), None)
+        if entry is None or entry.on <= day:
+            return None
+        reasons = tuple(
+            reason
+            for other in Procedure
+            if other != procedure
+            for reason in reasons_from_entry(entry, other, guidance, today=day)
+        )
+    else:
+        day = min(local_date, on - timedelta(days=1))
+        if any(e.procedure is procedure and e.on > day for e in history):
+            return None
+        earliest = earliest_in(procedure, HistoryIndex.of(history), guidance, day)
+        # The date is what the reminder is about. Its kind is not checked again: "due again"
+        # rests on a re-treatment window that may have ended before `day` yet still set E.
+        if earliest.date != on:
+            return None
+        reasons = earliest.reasons
+    planned = {entry.procedure for entry in history if entry.on > day}
+    return ReminderNow(
+        reasons=reasons,
+        clinic_rules=(
+            _clinic_rules_for(kind, procedure, guidance, done, planned)
+            if guidance.clinic_rules
+            else ()
+        ),
+        guidance_version=guidance.version,
+    )
 
 
 def diff_plan(existing: Mapping[str, datetime], planned: Sequence[PlannedReminder]) -> PlanDiff:

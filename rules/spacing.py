@@ -12,7 +12,8 @@ planned) on date `x`, a date `d` is blocked for P when
 So a planned Botox on B blocks microneedling on `B - 7 < M < B + 14` with the defaults,
 and an entry on the same date as another is 0 days apart, which breaks every rule with
 N > 0 in either direction. A rule that is absent (switched off) or has N = 0 blocks
-nothing. Entries after `today` are "planned"; they constrain exactly like done ones.
+nothing. Entries after `today` are "planned"; they constrain exactly like done ones, and a
+`Reason` says so (`entry_planned`), so that a text can say "your planned Botox on 10 Dec".
 """
 
 from __future__ import annotations
@@ -49,7 +50,11 @@ class Entry:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """Why `procedure` is blocked on `start .. end` (inclusive): `entry` and its `rule`."""
+    """Why `procedure` is blocked on `start .. end` (inclusive): `entry` and its `rule`.
+
+    `entry_planned`: the entry lies after the `today` the question was asked for (it is a
+    plan, not a treatment had); a fact of that day, so a text written later asks again.
+    """
 
     procedure: Procedure
     entry: Entry
@@ -57,6 +62,7 @@ class Reason:
     direction: Direction
     start: date
     end: date
+    entry_planned: bool = False
 
     @property
     def boundary(self) -> date:
@@ -67,14 +73,15 @@ class Reason:
 
     def describe(self) -> str:
         """An English sentence for logs and debugging (the bot renders its own texts)."""
+        planned = "planned " if self.entry_planned else ""
         if self.direction is Direction.AFTER:
             return (
-                f"because of {self.entry.procedure} on {self.entry.on.isoformat()}, "
+                f"because of {planned}{self.entry.procedure} on {self.entry.on.isoformat()}, "
                 f"{self.procedure} should wait until {self.boundary.isoformat()}: "
                 f"at least {self.rule.min_days} days after {self.entry.procedure}"
             )
         return (
-            f"because of {self.entry.procedure} on {self.entry.on.isoformat()}, "
+            f"because of {planned}{self.entry.procedure} on {self.entry.on.isoformat()}, "
             f"{self.procedure} should be done by {self.boundary.isoformat()}: "
             f"at least {self.rule.min_days} days before {self.entry.procedure}"
         )
@@ -186,7 +193,7 @@ def _windows(
     return found
 
 
-def _reason(procedure: Procedure, window: _Window) -> Reason:
+def _reason(procedure: Procedure, window: _Window, today: int) -> Reason:
     start, end, entry, rule, direction = window
     return Reason(
         procedure=procedure,
@@ -195,6 +202,7 @@ def _reason(procedure: Procedure, window: _Window) -> Reason:
         direction=direction,
         start=date.fromordinal(start),
         end=date.fromordinal(end),
+        entry_planned=entry.on.toordinal() > today,
     )
 
 
@@ -205,8 +213,8 @@ def _reason_order(window: _Window) -> tuple[int, int, date, str, str, str]:
     return (-end, start, entry.on, entry.procedure, entry.ref, direction)
 
 
-def _reasons(procedure: Procedure, windows: list[_Window]) -> tuple[Reason, ...]:
-    return tuple(_reason(procedure, w) for w in sorted(windows, key=_reason_order))
+def _reasons(procedure: Procedure, windows: list[_Window], today: int) -> tuple[Reason, ...]:
+    return tuple(_reason(procedure, w, today) for w in sorted(windows, key=_reason_order))
 
 
 def earliest_in(
@@ -227,7 +235,7 @@ def earliest_in(
     # Every window that starts before the answer blocked some day from today up to it.
     blocking = [w for w in windows if w[0] < day]
     return Earliest(
-        procedure=procedure, date=date.fromordinal(day), reasons=_reasons(procedure, blocking)
+        procedure=procedure, date=date.fromordinal(day), reasons=_reasons(procedure, blocking, t)
     )
 
 
@@ -266,25 +274,26 @@ def blocked_windows(
         BlockedWindow(
             start=date.fromordinal(start),
             end=date.fromordinal(end),
-            reasons=_reasons(procedure, group),
+            reasons=_reasons(procedure, group, t),
         )
         for start, end, group in merged
     ]
 
 
 def reasons_from_entry(
-    entry: Entry, procedure: Procedure, guidance: GuidanceSet
+    entry: Entry, procedure: Procedure, guidance: GuidanceSet, *, today: date
 ) -> tuple[Reason, ...]:
     """The windows `entry` blocks for `procedure` (BEFORE then AFTER), unclipped."""
     found: list[Reason] = []
+    planned = entry.on > today
     before = guidance.rule_for(procedure, entry.procedure)
     if before is not None and before.min_days > 0:
         start = entry.on - timedelta(days=before.min_days - 1)
-        found.append(Reason(procedure, entry, before, Direction.BEFORE, start, entry.on))
+        found.append(Reason(procedure, entry, before, Direction.BEFORE, start, entry.on, planned))
     after = guidance.rule_for(entry.procedure, procedure)
     if after is not None and after.min_days > 0:
         end = entry.on + timedelta(days=after.min_days - 1)
-        found.append(Reason(procedure, entry, after, Direction.AFTER, entry.on, end))
+        found.append(Reason(procedure, entry, after, Direction.AFTER, entry.on, end, planned))
     return tuple(found)
 
 

@@ -182,6 +182,22 @@ class OutboxRepository(Repository):
         )
         return [to_message(row) for row in rows]
 
+    async def in_series(self, patient_id: int, key: str) -> list[OutboxMessage]:
+        """The patient's rows keyed `key` or `key:N` (a series of one action), oldest first.
+
+        `key` must hold no LIKE wildcard (ours are `snooze:<id>`); any `:N` suffix is matched.
+        """
+        rows = await self._session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.patient_id == patient_id,
+                or_(OutboxRow.dedupe_key == key, OutboxRow.dedupe_key.like(f"{key}:%")),
+            )
+            .order_by(OutboxRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [to_message(row) for row in rows]
+
     async def cancel(self, patient_id: int, keys: Iterable[str]) -> int:
         """Cancel the patient's pending or claimed messages with these keys; how many."""
         wanted = list(keys)

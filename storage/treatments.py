@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
@@ -166,3 +167,22 @@ class TreatmentRepository(Repository):
             Entry(procedure=procedure, on=on, ref=str(treatment_id))
             for procedure, on, treatment_id in rows.tuples()
         ]
+
+    async def histories(self, patient_ids: Iterable[int]) -> dict[int, list[Entry]]:
+        """`history` of several patients in one query: patient id -> entries (absent: none)."""
+        wanted = sorted(set(patient_ids))
+        if not wanted:
+            return {}
+        rows = await self._session.execute(
+            select(
+                TreatmentRow.patient_id, TreatmentRow.procedure, TreatmentRow.on, TreatmentRow.id
+            )
+            .where(TreatmentRow.patient_id.in_(wanted))
+            .order_by(TreatmentRow.patient_id, TreatmentRow.on, TreatmentRow.id)
+        )
+        found: dict[int, list[Entry]] = {}
+        for patient_id, procedure, on, treatment_id in rows.tuples():
+            found.setdefault(patient_id, []).append(
+                Entry(procedure=procedure, on=on, ref=str(treatment_id))
+            )
+        return found

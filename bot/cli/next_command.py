@@ -161,7 +161,7 @@ def _reason_json(reason: Reason, today: date) -> dict[str, object]:
         "entry": {
             "procedure": reason.entry.procedure.value,
             "date": reason.entry.on.isoformat(),
-            "planned": reason.entry.on > today,
+            "planned": reason.entry_planned,
         },
         "rule": {
             "after": reason.rule.after.value,

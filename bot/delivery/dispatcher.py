@@ -4,8 +4,10 @@ One batch (`run_once`) is three steps, and only the middle one touches the netwo
 
 1. claim up to `batch_size` due rows with a lease, and commit (on SQLite a read-write unit
    of work holds the write lock, so nothing slow may happen inside one);
-2. look up the recipients (state, language, clinic), render, and send concurrently through
-   the `Sender` (which waits for the shared `SendRateLimiter`);
+2. look up the recipients (state, language, clinic), render; just before sending, check
+   the reminders again against the history of that moment (`bot.usecases.send_check`: a
+   change made seconds before re-words one, or skips one that no longer holds), and send
+   concurrently through the `Sender` (which waits for the shared `SendRateLimiter`);
 3. record every outcome in one unit of work, then mark patients who blocked the bot.
 
 Delivery is at least once: a crash between 2 and 3 leaves rows claimed; when their lease
@@ -50,7 +52,8 @@ from bot.delivery.sender import (
     outcome_label,
 )
 from bot.usecases.patients import mark_blocked
-from bot.usecases.payloads import PayloadError, decode_message
+from bot.usecases.payloads import Payload, PayloadError, decode_message
+from bot.usecases.send_check import NoLongerHolds, recheck
 from storage.database import Database
 from storage.recipients import Recipient
 from storage.records import OutboxKind, OutboxMessage, PatientState
@@ -62,6 +65,8 @@ _RECORD_TRIES = 3
 # wait: what a crash can send twice is what was sent in that last fraction of a second.
 FLUSH_SECONDS = 0.25
 FLUSH_SENDS = 32
+# The rows whose words rest on the history: checked again just before they are sent.
+_CHECKED_KINDS = frozenset({OutboxKind.REMINDER, OutboxKind.NOTICE})
 # Timers only for wakes closer than this; the scheduler's repeating job covers the rest.
 _LONGEST_TIMER_S = 300.0
 
@@ -72,6 +77,7 @@ class _Batch:
 
     messages: list[OutboxMessage]
     outcomes: dict[int, Outcome]
+    recipients: Mapping[int, Recipient] = field(default_factory=dict)
     renders: list[tuple[OutboxMessage, Rendered]] = field(default_factory=list)
     # Renews the lease from the claim until the outcomes are recorded, so a batch claimed
     # ahead stays ours however long the current one takes (a long 429 pause).
@@ -241,7 +247,7 @@ class Dispatcher:
             return None
         async with self._database.unit_of_work(read_only=True) as uow:
             recipients = await uow.recipients.for_patients({m.patient_id for m in messages})
-        batch = _Batch(messages, self._overtaken(messages, recipients, now))
+        batch = _Batch(messages, self._overtaken(messages, recipients, now), recipients)
         batch.keeper = asyncio.create_task(self._keep_leases([m.id for m in messages]))
         for message in messages:
             if message.id in batch.outcomes:
@@ -259,6 +265,11 @@ class Dispatcher:
         Outcomes are written every `FLUSH_SECONDS`, or as soon as `FLUSH_SENDS` wait, so a
         crash repeats only the sends of its last fraction of a second, not the batch.
         """
+        try:
+            await self._check_again(batch)
+        except BaseException:
+            await batch.stop_keeping()
+            raise
         recorder = _Recorder(self, batch.messages)
         recorder.note(batch.outcomes)
         flushing = asyncio.create_task(recorder.keep_flushing(FLUSH_SECONDS))
@@ -278,6 +289,43 @@ class Dispatcher:
             finally:
                 await batch.stop_keeping()
         return len(batch.messages)
+
+    async def _check_again(self, batch: _Batch) -> None:
+        """Just before sending: reminders whose history changed since they were planned go
+        out with the words of now, or are skipped with the reason (`send_check`)."""
+        reminders = [m for m, _r in batch.renders if m.kind in _CHECKED_KINDS]
+        if not reminders:
+            return
+        try:
+            found = await recheck(self._database, reminders, batch.recipients)
+        except Exception:
+            # They were right when planned: a check that cannot run must not hold them back.
+            logger.exception("re-checking %d reminders before sending failed", len(reminders))
+            return
+        if not found:
+            return
+        now = self._clock.now()
+        kept: list[tuple[OutboxMessage, Rendered]] = []
+        for message, rendered in batch.renders:
+            result = found.get(message.id)
+            if result is None:
+                kept.append((message, rendered))
+            elif isinstance(result, NoLongerHolds):
+                # Ids only: the reminder's key and words name a procedure and a date.
+                logger.info(
+                    "outbox %s (patient %s) skipped: %s",
+                    message.id,
+                    message.patient_id,
+                    result.reason,
+                )
+                batch.outcomes[message.id] = NotSent(result.reason, drop=True)
+            else:
+                again = self._render(message, result, batch.recipients[message.patient_id], now)
+                if isinstance(again, Rendered):
+                    kept.append((message, again))
+                else:
+                    batch.outcomes[message.id] = again
+        batch.renders = kept
 
     async def _send_noted(
         self, message: OutboxMessage, rendered: Rendered, recorder: _Recorder
@@ -348,11 +396,21 @@ class Dispatcher:
             return NotSent("patient paused", drop=True)
         if state is PatientState.BLOCKED:
             return Failed("patient blocked the bot", blocked=True)
+        try:
+            payload = decode_message(message)
+        except PayloadError as exc:
+            return Failed(f"cannot render: {exc}")
+        return self._render(message, payload, recipient, now)
+
+    def _render(
+        self, message: OutboxMessage, payload: Payload, recipient: Recipient, now: datetime
+    ) -> Outcome | Rendered:
+        """The payload as a message, or the failure that replaces it."""
         renderer = self._renderers.get(message.kind)
         if renderer is None:
             return Failed(f"no renderer for {message.kind.value} messages")
         try:
-            return renderer(message, decode_message(message), recipient, now)
+            return renderer(message, payload, recipient, now)
         except (RenderError, PayloadError) as exc:
             return Failed(f"cannot render: {exc}")
         except Exception as exc:

@@ -106,7 +106,9 @@ def _planned_event(treatment: Treatment, schedule: Schedule, key: bytes, t: Tran
     for procedure in sorted(Procedure, key=lambda p: p is treatment.procedure):
         lines.extend(
             _sentence(reason_sentence(reason, t))
-            for reason in reasons_from_entry(entry, procedure, schedule.guidance)
+            for reason in reasons_from_entry(
+                entry, procedure, schedule.guidance, today=schedule.today
+            )
             # "Should be done by" a day already gone is advice no one can follow any more.
             if reason.direction is Direction.AFTER or reason.boundary >= schedule.today
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date
 
 from bot.i18n import Translator
@@ -16,8 +17,21 @@ def relevant_reasons(reasons: Iterable[Reason], today: date) -> list[Reason]:
     return [r for r in reasons if r.direction is Direction.AFTER or r.entry.on > today]
 
 
+def still_planned(reasons: Iterable[Reason], today: date) -> list[Reason]:
+    """Stored reasons as of `today`: an entry planned when they were worked out may be done
+    by now (a reminder planned before the Botox and sent after it says "your Botox")."""
+    return [
+        replace(r, entry_planned=False) if r.entry_planned and r.entry.on <= today else r
+        for r in reasons
+    ]
+
+
 def reason_sentence(reason: Reason, t: Translator) -> str:
-    """E.g. "because of your Botox on 20 Nov, microneedling should wait until 4 Dec: ..."."""
+    """E.g. "because of your Botox on 20 Nov, microneedling should wait until 4 Dec: ...".
+
+    An entry still planned on the day the reason was worked out (`Reason.entry_planned`) is
+    "your planned Botox"; a "done by" reason is only ever told for a planned one.
+    """
     values = {
         "entry": procedure_name(reason.entry.procedure, t),
         "entry_date": t.short_date(reason.entry.on),
@@ -25,6 +39,14 @@ def reason_sentence(reason: Reason, t: Translator) -> str:
         "boundary": t.short_date(reason.boundary),
         "days": reason.rule.min_days,
     }
+    if reason.direction is Direction.AFTER and reason.entry_planned:
+        return t.ngettext(
+            "because of your planned {entry} on {entry_date}, {procedure} should wait until "
+            "{boundary}: at least {days} day after {entry}",
+            "because of your planned {entry} on {entry_date}, {procedure} should wait until "
+            "{boundary}: at least {days} days after {entry}",
+            reason.rule.min_days,
+        ).format(**values)
     if reason.direction is Direction.AFTER:
         return t.ngettext(
             "because of your {entry} on {entry_date}, {procedure} should wait until "

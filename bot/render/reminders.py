@@ -18,7 +18,12 @@ from bot.buttons import ReminderBooked, ReminderNotForMe, ReminderSnooze
 from bot.callbacks import CallbackData
 from bot.delivery.rendering import Rendered, RenderError
 from bot.i18n import Translator, translator
-from bot.render.reasons import clinic_rule_sentence, reason_sentence, relevant_reasons
+from bot.render.reasons import (
+    clinic_rule_sentence,
+    reason_sentence,
+    relevant_reasons,
+    still_planned,
+)
 from bot.render.words import capitalised, procedure_name, provider_prompt
 from bot.usecases.payloads import (
     CHAIN_KINDS,
@@ -98,7 +103,7 @@ def _reminder_text(
     content: ReminderContent, on: date, t: Translator, today: date, clinic: Clinic | None
 ) -> str:
     lines = [_title(content, on, t, today)]
-    reasons = relevant_reasons(content.reasons, today)
+    reasons = relevant_reasons(still_planned(content.reasons, today), today)
     if reasons:
         heading = (
             t.gettext("Keep the other procedure clear:")

@@ -50,6 +50,9 @@ class ReminderContent:
     reasons: tuple[Reason, ...]
     # Rules the patient's clinic set differently from the usual guidance (older rows: none).
     clinic_rules: tuple[ClinicRule, ...] = ()
+    # `rules.history_digest` of the history it was planned from: at send time a different
+    # one means "check it again" (older rows: None, sent as stored).
+    history: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,8 @@ def _reason_to_json(reason: Reason) -> dict[str, Any]:
         "direction": reason.direction.value,
         "start": reason.start.isoformat(),
         "end": reason.end.isoformat(),
+        # Older rows lack it and read as "not planned"; the send-time re-check rewrites them.
+        "entry_planned": reason.entry_planned,
     }
 
 
@@ -144,6 +149,8 @@ def _reminder_to_json(content: ReminderContent) -> dict[str, Any]:
     }
     if content.clinic_rules:
         data["clinic_rules"] = [_clinic_rule_to_json(rule) for rule in content.clinic_rules]
+    if content.history is not None:
+        data["history"] = content.history
     return data
 
 
@@ -171,8 +178,8 @@ def encode(payload: Payload) -> dict[str, Any]:
             }
 
 
-def content_of(planned: PlannedReminder) -> ReminderContent:
-    """What a planned reminder will say."""
+def content_of(planned: PlannedReminder, history: str | None = None) -> ReminderContent:
+    """What a planned reminder will say; `history` is the digest of what it was planned from."""
     return ReminderContent(
         kind=planned.kind,
         procedure=planned.procedure,
@@ -180,12 +187,13 @@ def content_of(planned: PlannedReminder) -> ReminderContent:
         guidance_version=planned.guidance_version,
         reasons=tuple(planned.reasons),
         clinic_rules=planned.clinic_rules,
+        history=history,
     )
 
 
-def reminder_payload(planned: PlannedReminder) -> dict[str, Any]:
-    """The stored payload of a planned reminder."""
-    return encode(content_of(planned))
+def reminder_payload(planned: PlannedReminder, history: str | None = None) -> dict[str, Any]:
+    """The stored payload of a planned reminder (see `content_of`)."""
+    return encode(content_of(planned, history))
 
 
 # --- decoding ------------------------------------------------------------------------------------
@@ -206,7 +214,20 @@ def _reason_from_json(data: Mapping[str, Any]) -> Reason:
         direction=Direction(data["direction"]),
         start=date.fromisoformat(data["start"]),
         end=date.fromisoformat(data["end"]),
+        entry_planned=_flag(data.get("entry_planned", False)),
     )
+
+
+def _text_or_none(value: object) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError("expected text or null")
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("a flag must be true or false")
+    return value
 
 
 def _days_or_none(value: object) -> int | None:
@@ -239,6 +260,7 @@ def _reminder_from_json(data: object) -> ReminderContent:
             clinic_rules=tuple(
                 _clinic_rule_from_json(rule) for rule in data.get("clinic_rules", ())
             ),
+            history=_text_or_none(data.get("history")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise PayloadError(f"unreadable reminder payload ({type(exc).__name__})") from None

@@ -24,6 +24,7 @@ from rules import (
     apply_overrides,
     default_guidance,
     diff_plan,
+    history_digest,
     plan_reminders,
 )
 from storage.records import NewMessage, OutboxKind, OutboxMessage, Patient, PatientState
@@ -40,9 +41,16 @@ async def guidance_for(uow: UnitOfWork, patient_id: int) -> tuple[GuidanceSet, i
     membership = await uow.clinics.active_membership(patient_id)
     if membership is None:
         return default_guidance(), None
-    current = await uow.guidance.current(membership.clinic_id)
+    return await clinic_guidance(uow, membership.clinic_id), membership.clinic_id
+
+
+async def clinic_guidance(uow: UnitOfWork, clinic_id: int | None) -> GuidanceSet:
+    """The guidance in force at a clinic (None: no clinic, the defaults)."""
+    if clinic_id is None:
+        return default_guidance()
+    current = await uow.guidance.current(clinic_id)
     overrides = [RuleOverride(o.after, o.then, o.min_days) for o in current.overrides]
-    return apply_overrides(default_guidance(), overrides, current.version), membership.clinic_id
+    return apply_overrides(default_guidance(), overrides, current.version)
 
 
 async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
@@ -84,7 +92,8 @@ async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
     ]
     # A row at the same moment whose words changed (a reason, the clinic's own rule) is
     # replaced too, so what is sent is what the guidance in force says.
-    wanted = {planned.key: _words(reminder_payload(planned)) for planned in plan}
+    digest = history_digest(history)
+    wanted = {planned.key: _words(reminder_payload(planned, digest)) for planned in plan}
     reworded = {
         m.dedupe_key
         for m in pending
@@ -104,7 +113,7 @@ async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
                     chat_id=patient.chat_id,
                     due_at=planned.due_at,
                     dedupe_key=planned.key,
-                    payload=reminder_payload(planned),
+                    payload=reminder_payload(planned, digest),
                 )
                 for planned in diff.add
             ],
@@ -116,9 +125,14 @@ async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
     return diff
 
 
+# Not words: a new guidance version alone changes none, and a row kept across a history
+# change carries the older digest, which only makes the send-time check look again.
+_NOT_WORDS = frozenset({"guidance_version", "history"})
+
+
 def _words(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """A reminder payload without its guidance version: a new version alone changes no words."""
-    return {key: value for key, value in payload.items() if key != "guidance_version"}
+    """A reminder payload without what is not its words (guidance version, history digest)."""
+    return {key: value for key, value in payload.items() if key not in _NOT_WORDS}
 
 
 def _dismissed(planned: PlannedReminder, dismissed: set[tuple[Procedure, date]]) -> bool:

@@ -24,9 +24,11 @@ from bot.usecases.treatments import LogResult, conflicts, log_treatment
 from rules import Procedure, ReminderKind, Violation
 from rules.reminders import local_instant, shift_out_of_quiet, zone_for
 from storage.database import Database
-from storage.records import NewMessage, OutboxKind, OutboxMessage, Patient
+from storage.records import NewMessage, OutboxKind, OutboxMessage, OutboxState, Patient
 
 SNOOZE_DAYS = 3
+# A notice in these states is still to come: pressing again only reports its date.
+_WAITING = frozenset({OutboxState.PENDING, OutboxState.CLAIMED})
 
 
 class ReminderNotFoundError(LookupError):
@@ -101,14 +103,35 @@ def snooze_due(patient: Patient, now: datetime) -> tuple[date, datetime]:
     return local, local_instant(day, wall, zone_for(patient.timezone))
 
 
+def _snooze_number(base: str, key: str) -> int:
+    """1 for `base` itself, N for `base:N` (0 for anything else)."""
+    if key == base:
+        return 1
+    suffix = key[len(base) + 1 :]
+    return int(suffix) if suffix.isdigit() else 0
+
+
 async def snooze(database: Database, patient: Patient, outbox_id: int, now: datetime) -> Snoozed:
-    """Remind again in three days: one notice per pressed message, however often pressed."""
+    """Remind again in three days: one waiting notice per pressed message, however often pressed.
+
+    The notices of one message form a series, `snooze:<id>`, then `snooze:<id>:2`, ...: while
+    one is waiting (pending or being sent) a press only reports its date; once it was sent
+    (or dropped) a press starts the next one. Two presses at once compute the same next key,
+    and the unique (patient, key) lets only one of them add it.
+    """
     shown = await reminder_for(database, patient, outbox_id)
     if shown.chain is None:
         raise NotActionableError(outbox_id)
     on, due_at = snooze_due(patient, now)
-    key = f"snooze:{outbox_id}"
+    base = f"snooze:{outbox_id}"
+    zone = zone_for(patient.timezone)
     async with database.unit_of_work() as uow:
+        series = await uow.outbox.in_series(patient.id, base)
+        waiting = [m for m in series if m.state in _WAITING]
+        if waiting:
+            return Snoozed(on=waiting[0].due_at.astimezone(zone).date(), created=False)
+        number = max((_snooze_number(base, m.dedupe_key) for m in series), default=0) + 1
+        key = base if number == 1 else f"{base}:{number}"
         added = await uow.outbox.add(
             NewMessage(
                 kind=OutboxKind.NOTICE,
@@ -121,13 +144,10 @@ async def snooze(database: Database, patient: Patient, outbox_id: int, now: date
             now=now,
         )
         if added is None:
-            existing = [
-                m
-                for m in await uow.outbox.pending_for_patient(patient.id, kind=OutboxKind.NOTICE)
-                if m.dedupe_key == key
-            ]
-            if existing:
-                on = existing[0].due_at.astimezone(zone_for(patient.timezone)).date()
+            # A press at the same moment added this very key first: report its date.
+            raced = [m for m in await uow.outbox.in_series(patient.id, base) if m.dedupe_key == key]
+            if raced:
+                on = raced[0].due_at.astimezone(zone).date()
         await uow.commit()
     return Snoozed(on=on, created=added is not None)
 

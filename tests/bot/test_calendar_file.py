@@ -76,13 +76,13 @@ def test_each_description_gives_the_reason_and_asks_to_confirm_with_the_provider
         "at least 14 days before microneedling." in planned
     )
     assert (
-        "Because of your microneedling on 19 Jan, microneedling should wait until 16 Feb: "
-        "at least 28 days after microneedling." in planned
+        "Because of your planned microneedling on 19 Jan, microneedling should wait until "
+        "16 Feb: at least 28 days after microneedling." in planned
     )
     first = str(events["Botox: first possible day"]["DESCRIPTION"])
     assert first.startswith(
-        "Botox: earliest Mon, 15 Mar 2027 — because of your Botox on 15 Dec, Botox should "
-        "wait until 15 Mar: at least 90 days after Botox."
+        "Botox: earliest Mon, 15 Mar 2027 — because of your planned Botox on 15 Dec, Botox "
+        "should wait until 15 Mar: at least 90 days after Botox."
     )
     for event in events.values():
         description = str(event["DESCRIPTION"])
@@ -191,10 +191,10 @@ def test_a_planned_entry_tells_first_what_it_means_for_the_other_procedure() -> 
         "Your planned Botox.",
         "Because of your planned Botox on 15 Dec, microneedling should be done by 8 Dec: "
         "at least 7 days before Botox.",
-        "Because of your Botox on 15 Dec, microneedling should wait until 29 Dec: at least "
-        "14 days after Botox.",
-        "Because of your Botox on 15 Dec, Botox should wait until 15 Mar: at least 90 days "
-        "after Botox.",
+        "Because of your planned Botox on 15 Dec, microneedling should wait until 29 Dec: "
+        "at least 14 days after Botox.",
+        "Because of your planned Botox on 15 Dec, Botox should wait until 15 Mar: "
+        "at least 90 days after Botox.",
     ]
     # Botox 90 days before 15 Dec would have been by 16 Sep: gone, so not said.
     assert "16 Sep" not in str(events["Botox (planned)"]["DESCRIPTION"])

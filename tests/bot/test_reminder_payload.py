@@ -77,3 +77,29 @@ def test_the_clinics_own_rules_round_trip_and_older_rows_have_none() -> None:
     }
     with pytest.raises(PayloadError):
         decode(OutboxKind.REMINDER, bad)
+
+
+def test_a_planned_entry_and_the_history_digest_round_trip_and_older_rows_lack_both() -> None:
+    history = [Entry(Procedure.BOTOX, date(2026, 12, 10), "7")]
+    plan = plan_reminders(
+        history,
+        default_guidance(),
+        tz="Europe/Berlin",
+        reminder_hour=9,
+        heads_up_days=2,
+        now=datetime(2026, 11, 21, 12, tzinfo=UTC),
+    )
+    (before,) = [p for p in plan if p.kind.value == "before_planned"]
+    stored = json.loads(json.dumps(reminder_payload(before, "abc123")))
+    content = decode(OutboxKind.REMINDER, stored)
+    assert isinstance(content, ReminderContent)
+    assert content.history == "abc123"
+    assert content.reasons == before.reasons
+    assert all(reason.entry_planned for reason in content.reasons)
+    older = {key: value for key, value in stored.items() if key != "history"}
+    for reason in older["reasons"]:
+        del reason["entry_planned"]
+    again = decode(OutboxKind.REMINDER, older)
+    assert isinstance(again, ReminderContent)
+    assert again.history is None
+    assert not any(reason.entry_planned for reason in again.reasons)

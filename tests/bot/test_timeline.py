@@ -75,8 +75,8 @@ def test_each_numbered_window_is_explained_with_its_decisive_reason() -> None:
     assert [number for number, _text in view.reasons] == [1, 2]
     first = view.reasons[0][1].replace("\n", " ")
     assert first == (
-        f"24 Nov {EN_DASH} 14 Mar 2027: because of your Botox on 15 Dec, Botox should wait "
-        "until 15 Mar: "
+        f"24 Nov {EN_DASH} 14 Mar 2027: because of your planned Botox on 15 Dec, Botox should "
+        "wait until 15 Mar: "
         "at least 90 days after Botox (and 3 more reasons: see /next)"
     )
     assert view.more is None
@@ -129,8 +129,8 @@ def test_the_view_in_spanish_uses_spanish_words_and_dates() -> None:
         view.reasons[0][1]
         .replace("\n", " ")
         .startswith(
-            f"24 nov {EN_DASH} 14 mar 2027: por tu bótox del 15 dic, el bótox debería esperar "
-            "hasta el 15 mar"
+            f"24 nov {EN_DASH} 14 mar 2027: por tu bótox previsto el 15 dic, el bótox debería "
+            "esperar hasta el 15 mar"
         )
     )
     assert view.footer.startswith("Esto es una orientación, no un consejo médico.")

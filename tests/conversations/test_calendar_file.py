@@ -229,3 +229,33 @@ async def test_in_a_group_calendar_and_timeline_only_point_to_the_private_chat(
     landed = await ana.next_message()
     assert landed.document is not None
     assert landed.document.file_name == "interval-calendar-2026-11-24.ics"
+
+
+async def test_the_calendar_says_planned_botox_in_the_description_of_a_botox_to_come(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    ana = sandbox.user(1001)
+    await onboard(ana)
+    await log_directly(bot_database, 1001, Procedure.BOTOX, date(2026, 12, 15), clock.now())
+    _sent, calendar = await _calendar(ana)
+    planned = str(_events(calendar)["Botox (planned)"]["DESCRIPTION"])
+    assert (
+        "Because of your planned Botox on 15 Dec, microneedling should wait until 29 Dec: "
+        "at least 14 days after Botox." in planned
+    )
+    assert "Because of your Botox" not in planned
+
+
+async def test_the_calendar_in_spanish_says_botox_previsto_for_a_botox_to_come(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    lucia = sandbox.user(2002, language_code="es")
+    await onboard(lucia, zone="Europe/Madrid")
+    await log_directly(bot_database, 2002, Procedure.BOTOX, date(2026, 12, 15), clock.now())
+    _sent, calendar = await _calendar(lucia)
+    planned = str(_events(calendar)["Bótox (previsto)"]["DESCRIPTION"])
+    assert (
+        "Por tu bótox previsto el 15 dic, el microneedling debería esperar hasta el 29 dic: "
+        "al menos 14 días después del bótox." in planned
+    )
+    assert "Por tu bótox del 15 dic" not in planned

@@ -86,7 +86,7 @@ async def test_the_month_arrows_page_the_calendar_and_a_future_day_is_planned(
     assert "Saved: Microneedling on Thu, 10 Dec 2026 (planned)" in (saved.text or "")
     # Botox is possible now, but not from two weeks before to a week after the planned one.
     assert "Botox: possible from today." in (saved.text or "")
-    assert f"• 27 Nov {EN_DASH} 16 Dec: because of your microneedling on 10 Dec" in (
+    assert f"• 27 Nov {EN_DASH} 16 Dec: because of your planned microneedling on 10 Dec" in (
         saved.text or ""
     )
     assert "Botox should be done by 26 Nov: at least 14 days before microneedling" in (

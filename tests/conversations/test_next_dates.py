@@ -140,3 +140,46 @@ async def test_next_in_spanish(
     assert text.startswith("📅 Lo próximo")
     assert "Como pronto: vie, 4 dic 2026" in text
     assert "Avisos previstos" in text
+
+
+async def test_next_calls_a_botox_still_to_come_planned_in_every_reason(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    ana = sandbox.user(1001)
+    await onboard(ana)
+    await log_directly(bot_database, 1001, Procedure.BOTOX, date(2026, 12, 10), clock.now())
+    await ana.send("/next")
+    text = (await ana.next_message()).text or ""
+    assert (
+        "because of your planned Botox on 10 Dec, microneedling should wait until 24 Dec: "
+        "at least 14 days after Botox" in text
+    )
+    assert "because of your planned Botox on 10 Dec, Botox should wait until 10 Mar" in text
+    assert "because of your Botox on 10 Dec" not in text
+
+
+async def test_next_in_spanish_calls_a_botox_still_to_come_previsto(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    lucia = sandbox.user(2002, language_code="es")
+    await onboard(lucia, zone="Europe/Madrid")
+    await log_directly(bot_database, 2002, Procedure.BOTOX, date(2026, 12, 10), clock.now())
+    await lucia.send("/next")
+    text = (await lucia.next_message()).text or ""
+    assert (
+        "por tu bótox previsto el 10 dic, el microneedling debería esperar hasta el 24 dic: "
+        "al menos 14 días después del bótox" in text
+    )
+    assert "por tu bótox del 10 dic" not in text
+
+
+async def test_next_says_your_botox_without_planned_once_its_day_has_passed(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    ana = sandbox.user(1001)
+    await onboard(ana)
+    await log_directly(bot_database, 1001, Procedure.BOTOX, date(2026, 11, 23), clock.now())
+    await ana.send("/next")
+    text = (await ana.next_message()).text or ""
+    assert "because of your Botox on 23 Nov, microneedling should wait until 7 Dec" in text
+    assert "planned Botox" not in text

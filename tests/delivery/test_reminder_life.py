@@ -103,6 +103,34 @@ async def test_remind_me_in_3_days_comes_back_once_however_often_pressed(
     assert again.button_texts == ["✅ Booked", "⏰ Remind me in 3 days", "🙅 Not for me"]
 
 
+async def test_remind_me_in_3_days_pressed_again_after_it_came_back_schedules_another(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    patient = await _logged(bot_database, sandbox, clock)
+    ana = sandbox.user(1001)
+    await advance_to(clock, bot_app, MAY_BOOK)
+    may_book = await ana.next_message()
+    await ana.press(may_book, "⏰ Remind me in 3 days")
+    await ana.next_message()
+    assert await advance_to(clock, bot_app, local(date(2026, 12, 10), 9)) == 1
+    assert "As you asked, here it is again" in ((await ana.next_message()).text or "")
+
+    # The first reminder's button again, now that its snooze went out: a new one is set.
+    await ana.press(may_book, "⏰ Remind me in 3 days")
+    answer = await ana.next_message()
+    assert "OK, I'll remind you again on Sun, 13 Dec 2026" in (answer.text or "")
+    await ana.press(may_book, "⏰ Remind me in 3 days")
+    assert "Already noted" in ((await ana.next_message()).text or "")
+    async with bot_database.unit_of_work() as uow:
+        notices = await uow.outbox.pending_for_patient(patient.id, kind=OutboxKind.NOTICE)
+    assert [n.dedupe_key for n in notices] == [f"snooze:{may_book_id(may_book)}:2"]
+    assert notices[0].due_at == local(date(2026, 12, 13), 9)
+    assert await advance_to(clock, bot_app, local(date(2026, 12, 13), 9)) == 1
+    again = await ana.next_message()
+    assert "As you asked, here it is again" in (again.text or "")
+    assert "You may now book microneedling" in (again.text or "")
+
+
 async def micro_keys(database: Database, patient: Patient) -> list[str]:
     """The patient's pending microneedling reminder keys (Botox re-treatment aside)."""
     return [k for k in await pending_keys(database, patient) if "microneedling" in k]

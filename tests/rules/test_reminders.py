@@ -18,7 +18,9 @@ from rules import (
     apply_overrides,
     default_guidance,
     diff_plan,
+    history_digest,
     plan_reminders,
+    reminder_now,
 )
 
 B, M = Procedure.BOTOX, Procedure.MICRONEEDLING
@@ -252,3 +254,48 @@ def test_a_reminder_names_the_clinics_own_rules_that_bear_on_it() -> None:
     # Before a planned microneedling: rules between it and the other procedure only.
     assert before.clinic_rules == (ClinicRule(B, M, None, 14),)
     assert plan(history, "2026-11-24T09:30:00")[0].clinic_rules == ()
+
+
+# --- checked again at send time -----------------------------------------------------------
+
+HEADS_UP, MAY_BOOK, BEFORE = (
+    ReminderKind.HEADS_UP,
+    ReminderKind.MAY_BOOK,
+    ReminderKind.BEFORE_PLANNED,
+)
+
+
+def test_a_reminder_holds_while_its_history_stands_and_says_what_it_said() -> None:
+    history = [Entry(B, d("2026-11-23"), "1")]
+    now = reminder_now(MAY_BOOK, M, d("2026-12-07"), d("2026-12-07"), history, G)
+    assert now is not None
+    assert [(r.entry.on, r.direction) for r in now.reasons] == [(d("2026-11-23"), Direction.AFTER)]
+    assert not now.reasons[0].entry_planned
+
+
+def test_a_reminder_no_longer_holds_once_its_entry_is_deleted_or_moved() -> None:
+    on, local = d("2026-12-07"), d("2026-12-05")
+    assert reminder_now(HEADS_UP, M, on, local, [], G) is None
+    assert reminder_now(HEADS_UP, M, on, local, [Entry(B, d("2026-11-30"), "1")], G) is None
+
+
+def test_a_reminder_to_book_no_longer_holds_once_that_procedure_is_planned() -> None:
+    history = [Entry(B, d("2026-11-23"), "1"), Entry(M, d("2026-12-09"), "2")]
+    assert reminder_now(HEADS_UP, M, d("2026-12-07"), d("2026-12-05"), history, G) is None
+
+
+def test_a_reminder_before_a_planned_entry_holds_only_while_it_stays_on_its_date() -> None:
+    planned = [Entry(B, d("2026-12-10"), "1")]
+    now = reminder_now(BEFORE, B, d("2026-12-10"), d("2026-12-08"), planned, G)
+    assert now is not None
+    assert all(r.entry_planned for r in now.reasons)
+    moved = [Entry(B, d("2026-12-11"), "1")]
+    assert reminder_now(BEFORE, B, d("2026-12-10"), d("2026-12-08"), moved, G) is None
+
+
+def test_the_history_digest_ignores_order_and_sees_every_change() -> None:
+    a, b = Entry(B, d("2026-11-23"), "1"), Entry(M, d("2026-12-20"), "2")
+    assert history_digest([a, b]) == history_digest([b, a])
+    assert history_digest([a, b]) != history_digest([a])
+    assert history_digest([a]) != history_digest([Entry(B, d("2026-11-24"), "1")])
+    assert history_digest([]) != history_digest([a])

@@ -247,11 +247,23 @@ def test_an_edited_entry_is_not_checked_against_its_old_self() -> None:
 
 
 def test_reasons_from_a_planned_entry_list_before_then_after() -> None:
-    reasons = reasons_from_entry(botox("2026-12-20"), M, G)
+    reasons = reasons_from_entry(botox("2026-12-20"), M, G, today=d("2026-12-01"))
     assert [(r.direction, r.boundary) for r in reasons] == [
         (Direction.BEFORE, d("2026-12-13")),
         (Direction.AFTER, d("2027-01-03")),
     ]
+    assert all(r.entry_planned for r in reasons)
+
+
+def test_a_reason_says_whether_its_entry_was_planned_on_the_day_asked_about() -> None:
+    history = [botox("2026-12-10")]
+    before = earliest_date(M, history, G, d("2026-12-05"))
+    after = earliest_date(M, history, G, d("2026-12-15"))
+    assert [r.entry_planned for r in before.reasons] == [True, True]
+    assert [r.entry_planned for r in after.reasons] == [False]
+    assert before.reasons[0].describe().startswith("because of planned botox on 2026-12-10")
+    windows = blocked_windows(M, history, G, d("2026-12-09"))
+    assert all(r.entry_planned for w in windows for r in w.reasons)
 
 
 def test_the_answer_does_not_depend_on_history_order() -> None:

@@ -267,3 +267,15 @@ async def test_sent_reminders_are_counted_for_statistics(database: Database) -> 
         since = await uow.outbox.count_sent_since([patient.id], since=NOW - timedelta(days=30))
         nobody = await uow.outbox.count_sent_since([], since=NOW)
     assert (since, nobody) == (2, 0)
+
+
+async def test_a_series_is_its_key_and_the_numbered_keys_after_it_and_nothing_else(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as uow:
+        patient, other = await make_patient(uow), await make_patient(uow)
+        for key in ("snooze:7", "snooze:7:2", "snooze:70", "snooze:71:2", "may_book:x"):
+            await uow.outbox.add(message(patient, key, kind=OutboxKind.NOTICE), now=NOW)
+        await uow.outbox.add(message(other, "snooze:7:3", kind=OutboxKind.NOTICE), now=NOW)
+        series = await uow.outbox.in_series(patient.id, "snooze:7")
+    assert [m.dedupe_key for m in series] == ["snooze:7", "snooze:7:2"]

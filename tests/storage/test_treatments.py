@@ -89,3 +89,20 @@ async def test_keeps_the_note_and_refuses_an_overlong_one(database: Database) ->
             await make_treatment(uow, patient, note="x" * 501)
     assert saved.note == "forehead, 20 units"
     assert isinstance(saved.created_at, datetime)
+
+
+async def test_histories_of_several_patients_come_in_one_read_each_oldest_first(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as uow:
+        ana, ben, cleo = await make_patient(uow), await make_patient(uow), await make_patient(uow)
+        late = await make_treatment(uow, ana, procedure=Procedure.BOTOX, on=date(2026, 2, 1))
+        early = await make_treatment(uow, ana, procedure=Procedure.BOTOX, on=date(2026, 1, 1))
+        bens = await make_treatment(
+            uow, ben, procedure=Procedure.MICRONEEDLING, on=date(2026, 3, 1)
+        )
+        found = await uow.treatments.histories([ana.id, ben.id, cleo.id])
+        assert found[ana.id] == await uow.treatments.history(ana.id)
+    assert [e.ref for e in found[ana.id]] == [str(early.id), str(late.id)]
+    assert [e.ref for e in found[ben.id]] == [str(bens.id)]
+    assert cleo.id not in found
