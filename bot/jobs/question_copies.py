@@ -28,7 +28,7 @@ async def _send_copies(
     bot: ReplyBot, services: Services, relayed: Relayed, first_name: str | None, *, reminder: bool
 ) -> int:
     question = relayed.question
-    copies: list[tuple[int, int, int]] = []
+    sent = 0
     for member in relayed.staff:
         t = translator(member.language)
         text = (
@@ -43,9 +43,12 @@ async def _send_copies(
         except TelegramError:
             logger.exception("question %s: a copy to a staff member failed", question.id)
             continue
-        copies.append((member.telegram_user_id, chat_id, message_id))
-    await record_relays(services.database, question.id, copies)
-    return len(copies)
+        # Recorded at once, not after the loop: the first reader may reply within seconds.
+        await record_relays(
+            services.database, question.id, [(member.telegram_user_id, chat_id, message_id)]
+        )
+        sent += 1
+    return sent
 
 
 async def relay_question(
