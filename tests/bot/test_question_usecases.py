@@ -1,4 +1,4 @@
-"""Question use-cases on SQLite and PostgreSQL: the reminder's due time, taken once, answered once."""
+"""Question use-cases, SQLite and PostgreSQL: the reminder's due time, taken once, answered once."""
 
 from __future__ import annotations
 
