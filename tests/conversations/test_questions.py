@@ -26,7 +26,13 @@ from storage.database import Database
 from storage.models import QuestionRelayRow, QuestionRow
 from storage.records import Question
 from tests.conversations.clinic_world import World, become_staff, build_world
-from tests.conversations.helpers import log_directly, onboard, patient_of, wait_for_edit
+from tests.conversations.helpers import (
+    expire_conversation,
+    log_directly,
+    onboard,
+    patient_of,
+    wait_for_edit,
+)
 from tests.eventually import eventually
 
 QUESTION = "Can I do microneedling two weeks after my Botox?"
@@ -377,3 +383,25 @@ async def test_questions_in_spanish(
     assert "Respuesta de Clínica Aurora" in (answered.text or ""), answered.text
     assert "Mejor mañana." in (answered.text or "")
     assert "Answered by Marta" in ((await wait_for_edit(world.ana, anas, since)).text or "")
+
+
+async def test_cancel_and_a_timeout_send_nothing(
+    world: World, bot_app: BotApp, bot_database: Database
+) -> None:
+    patient = world.a_patients[0]
+    await patient.send("/ask")
+    await patient.next_message()
+    await patient.send(QUESTION)
+    confirm = await patient.next_message()
+    await patient.press(confirm, "Cancel")
+    assert "your question was not sent" in ((await patient.next_message()).text or "")
+    # The Send button of the cancelled question finds nothing to send.
+    await patient.press_data(confirm, "qa:s:no")
+    assert "no question waiting" in ((await patient.next_message()).text or "")
+
+    await patient.send("/ask")
+    await patient.next_message()
+    await expire_conversation(bot_app, "ask", patient)
+    assert "your question was not sent" in ((await patient.next_message()).text or "")
+    assert await _stored(bot_database) == (0, 0)
+    assert not any(QUESTION in (m.text or "") for m in world.ana.messages)
