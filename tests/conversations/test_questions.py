@@ -317,6 +317,8 @@ async def test_a_removed_staff_members_reply_is_refused(
     await _ask(patient)
     await world.ana.next_message()
     albas = await world.alba.next_message()
+    # A copy is recorded just after it is sent: a test reads faster than anyone types.
+    await eventually(lambda: _stored_is(bot_database, (1, 2)), what="both copies stored")
     removal = await remove_member(
         bot_database, world.a.id, world.alba.id, world.ana.id, clock.now()
     )
@@ -377,6 +379,7 @@ async def test_questions_in_spanish(
     assert "Historial de tratamientos: no compartido." in (martas.text or "")
     assert martas.button_texts == ["↩️ Responder"]
 
+    await eventually(lambda: _stored_is(bot_database, (1, 3)), what="the three copies stored")
     await marta.send("Mejor mañana.", reply_to=martas)
     assert "Enviada al paciente" in ((await marta.next_message()).text or "")
     answered = await lucia.next_message()
