@@ -26,6 +26,7 @@ from bot.delivery.shared_pace import DatabaseSlots
 from bot.delivery.transport import AiohttpRequest, OutboxBot, ReplyBot
 from bot.handlers import register_all
 from bot.handlers.commands_menu import publish_patient_commands
+from bot.jobs import question_reminders
 from bot.jobs.clocked_queue import ClockedJobQueue
 from bot.jobs.guidance_replan import resume_at_start
 from bot.observability.instrumented import InstrumentedApplication
@@ -100,6 +101,8 @@ def build_application(
                 first=settings.dispatch_interval,
                 name=DISPATCH_JOB,
             )
+            # One reminder to the staff about each question left unanswered too long.
+            question_reminders.register(application)
         if settings.metrics_port is not None:
             server = OperatorServer(
                 metrics=metrics,

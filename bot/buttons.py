@@ -20,6 +20,8 @@
 | `tm:c` `tm:m` `tm:r` `tm:x` `tm:y` | /staff: clinic (or back), member, role, remove (ask, do) |
 | `tm:i` `tm:v` `tm:j` `tm:k` | /staff: new invite, revoke an invite, new join link (ask, do) |
 | `af:c` `af:p` `af:e` `af:d` `af:s` | /guidance → Aftercare: clinic, procedure, edit, usual, save |
+| `qa:a` `qa:s` `qa:x` | questions: Ask my clinic, send (with or without history), cancel |
+| `qa:r` | questions, in a staff chat: Reply to this question |
 
 Ids are looked up scoped to whoever presses (their own patient, their own clinic as staff),
 so a forged id behaves like one that does not exist. The wire format is the one buttons
@@ -679,3 +681,36 @@ class AftercareSave(CallbackData, prefix="af:s"):
 
     clinic: int
     procedure: Procedure
+
+
+# --- questions to the clinic ------------------------------------------------------------------
+
+ShareHistory = Literal["yes", "no"]
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class AskClinic(CallbackData, prefix="qa:a"):
+    """💬 Ask my clinic (under /next and reminders): the presser's own clinic, no id needed."""
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class QuestionSend(CallbackData, prefix="qa:s"):
+    """Send the question written in this chat, with the treatment history or without it."""
+
+    history: ShareHistory
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class QuestionCancel(CallbackData, prefix="qa:x"):
+    """Do not send the question written in this chat."""
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class QuestionReply(CallbackData, prefix="qa:r"):
+    """Reply, under a question in a staff chat; the presser must be staff of its clinic."""
+
+    question: int

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.delivery.transport import ReplyBot
 from bot.drafts import (
     AftercareDraft,
+    AnswerDraft,
     BookingDraft,
     BroadcastDraft,
     CalendarScreen,
@@ -22,6 +23,7 @@ from bot.drafts import (
     HistoryDraft,
     LogDraft,
     PendingLink,
+    QuestionDraft,
 )
 from bot.i18n import Translator, translator
 from bot.usecases.broadcasts import SendingLimits
@@ -100,6 +102,7 @@ class UserData:
 
     __slots__ = (
         "aftercare",
+        "answer",
         "awaiting",
         "booking",
         "broadcast",
@@ -109,6 +112,7 @@ class UserData:
         "history",
         "link",
         "log",
+        "question",
     )
 
     def __init__(self) -> None:
@@ -122,6 +126,8 @@ class UserData:
         self.broadcast: BroadcastDraft | None = None
         self.guidance: GuidanceDraft | None = None
         self.aftercare: AftercareDraft | None = None
+        self.question: QuestionDraft | None = None
+        self.answer: AnswerDraft | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,3 +108,17 @@ class AftercareDraft:
     choice: Literal["replace", "extend", "default"]
     text: str | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionDraft:
+    """/ask: the question as typed, waiting for "with my history" / "without it"."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerDraft:
+    """Reply under a question in a staff chat: which question the typed answer is for."""
+
+    question_id: int

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.context import BotApp
 from bot.handlers import (
+    ask,
     calendar_file,
     clinic_join,
     errors,
@@ -22,6 +23,7 @@ from bot.handlers import (
     next_dates,
     privacy,
     private_only,
+    question_answers,
     reminder_buttons,
     settings,
     staff,
@@ -32,8 +34,8 @@ from bot.kit import text_steps, throttle, who
 
 # Add a module here in its place:
 #   errors, who, start, [membership], [log], [history], [next_dates], [calendar_file],
-#   [timeline], [settings], [privacy], [reminder_buttons], [clinic ...], [help], [free_text],
-#   [fallback]
+#   [timeline], [settings], [privacy], [reminder_buttons], [clinic ...], [ask],
+#   [question_answers], [help], [free_text], [fallback]
 HANDLER_MODULES = (
     errors,
     throttle,  # group -20: one person's flood of updates is dropped before anything else
@@ -53,6 +55,8 @@ HANDLER_MODULES = (
     reminder_buttons,
     clinic_join,  # also group -2: a staff invite is answered before onboarding asks consent
     staff,
+    ask,  # /ask and 💬 Ask my clinic: a patient's question to their clinic
+    question_answers,  # also group -5: a staff member's Telegram reply to a question's copy
     help,
     free_text,  # after every conversation: a flow waiting for text gets it first
     fallback,  # last: it answers whatever nothing else took

@@ -40,6 +40,7 @@ LANDING = frozenset(
         "next",
         "calendar",
         "timeline",
+        "ask",
         "history",
         "settings",
         "export",

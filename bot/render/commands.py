@@ -15,6 +15,7 @@ def patient_commands(language: str) -> list[BotCommand]:
         BotCommand("next", _("When each procedure is possible next")),
         BotCommand("calendar", _("Your dates as a file for your calendar")),
         BotCommand("timeline", _("Your treatments and dates as a picture")),
+        BotCommand("ask", _("Ask your clinic a question")),
         BotCommand("history", _("Your treatments: change or delete")),
         BotCommand("settings", _("Time zone, reminder time, language, clinic")),
         BotCommand("help", _("How Interval works")),

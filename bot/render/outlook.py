@@ -8,7 +8,7 @@ from datetime import date
 
 from telegram import InlineKeyboardMarkup
 
-from bot.buttons import CalendarFile, TimelinePicture
+from bot.buttons import AskClinic, CalendarFile, TimelinePicture
 from bot.i18n import Translator
 from bot.render.keyboards import button, keyboard
 from bot.render.reasons import reason_sentence, relevant_reasons
@@ -137,10 +137,13 @@ def outlook_text(overview: Overview, t: Translator) -> str:
 
 
 def outlook_keyboard(overview: Overview, t: Translator) -> InlineKeyboardMarkup | None:
-    """Under /next: the same dates as a calendar file and as a picture (once there are any)."""
+    """Under /next: the dates as a calendar file and as a picture (once there are any), and
+    a question to the patient's clinic (when they have one)."""
+    ask = [button(t.gettext("💬 Ask my clinic"), AskClinic())] if overview.clinic_name else []
     if not overview.has_history:
-        return None
+        return keyboard(ask) if ask else None
     return keyboard(
         [button(t.gettext("📅 Add to my calendar"), CalendarFile())],
         [button(t.gettext("📈 My timeline"), TimelinePicture())],
+        ask,
     )

@@ -4,7 +4,8 @@ Rendered at send time from the outbox payload, in the patient's language of that
 Reminders that announce a date (heads-up, "you may now book", re-treatment) carry the
 buttons **Booked**, **Remind me in 3 days** and **Not for me**; a reminder before a planned
 procedure only informs. The buttons carry the outbox id (`ReminderBooked`, ...); the
-handler checks that the row belongs to whoever presses.
+handler checks that the row belongs to whoever presses. A member of a clinic also gets
+**Ask my clinic** (`AskClinic`, no id: it always asks the presser's own clinic).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.buttons import ReminderBooked, ReminderNotForMe, ReminderSnooze
+from bot.buttons import AskClinic, ReminderBooked, ReminderNotForMe, ReminderSnooze
 from bot.callbacks import CallbackData
 from bot.delivery.rendering import Rendered, RenderError
 from bot.i18n import Translator, translator
@@ -155,6 +156,8 @@ def _keyboard(
     if clinic is not None and clinic.booking_url and _button_url(clinic.booking_url):
         label = t.gettext("📅 Book with {clinic}").format(clinic=clinic.name)
         rows.append([{"text": label, "url": clinic.booking_url}])
+    if clinic is not None:
+        rows.append([button(t.gettext("💬 Ask my clinic"), AskClinic())])
     return {"inline_keyboard": rows} if rows else None
 
 

@@ -1,12 +1,13 @@
 """Outbox payloads as typed records, and the one codec between them and the stored JSON.
 
 A payload keeps facts (structured reasons, dates, the staff's text), never rendered prose,
-so a message is written at send time in the patient's language of that moment. Four kinds:
+so a message is written at send time in the patient's language of that moment. Five kinds:
 
 - `ReminderContent`: a planned reminder (outbox kind `reminder`);
 - `SnoozeNotice`: a reminder the patient asked again, "Remind me in 3 days" (`notice`);
 - `CatchUpNotice`: the summary that replaces reminders that came due long ago (`notice`);
-- `BroadcastMessage`: a clinic's broadcast to one member (`broadcast`).
+- `BroadcastMessage`: a clinic's broadcast to one member (`broadcast`);
+- `QuestionAnswer`: the clinic's answer to the patient's question (`notice`).
 
 `encode` writes the JSON shapes rows have always had, so rows stored by an older version
 read back unchanged; `decode` checks every field and raises `PayloadError` for anything
@@ -94,7 +95,18 @@ class BroadcastMessage:
     language: str
 
 
-Payload = ReminderContent | SnoozeNotice | CatchUpNotice | BroadcastMessage
+@dataclass(frozen=True)
+class QuestionAnswer:
+    """A clinic's answer to a patient's question: both texts as written, and the clinic."""
+
+    question_id: int
+    clinic_id: int
+    clinic: str
+    question: str
+    answer: str
+
+
+Payload = ReminderContent | SnoozeNotice | CatchUpNotice | BroadcastMessage | QuestionAnswer
 
 # The kinds that announce a date on which a procedure becomes possible: one "chain" per
 # (procedure, date), which "Not for me" stops as a whole. `before_planned` is about a
@@ -175,6 +187,15 @@ def encode(payload: Payload) -> dict[str, Any]:
                 "clinic_id": payload.clinic_id,
                 "clinic": payload.clinic,
                 "language": payload.language,
+            }
+        case QuestionAnswer():
+            return {
+                "type": "answer",
+                "question_id": payload.question_id,
+                "clinic_id": payload.clinic_id,
+                "clinic": payload.clinic,
+                "question": payload.question,
+                "answer": payload.answer,
             }
 
 
@@ -279,8 +300,21 @@ def parse_key(key: str) -> ReminderKey | None:
     return ReminderKey(kind=kind, procedure=procedure, on=on)
 
 
-def _notice_from_json(data: Mapping[str, Any]) -> SnoozeNotice | CatchUpNotice:
+def _answer_from_json(data: Mapping[str, Any]) -> QuestionAnswer:
+    question_id, clinic_id = data.get("question_id"), data.get("clinic_id")
+    texts = [data.get(name) for name in ("clinic", "question", "answer")]
+    if not isinstance(question_id, int) or not isinstance(clinic_id, int):
+        raise PayloadError("answer payload without its question or clinic")
+    clinic, question, answer = texts
+    if not isinstance(clinic, str) or not isinstance(question, str) or not isinstance(answer, str):
+        raise PayloadError("answer payload without its texts")
+    return QuestionAnswer(question_id, clinic_id, clinic, question, answer)
+
+
+def _notice_from_json(data: Mapping[str, Any]) -> SnoozeNotice | CatchUpNotice | QuestionAnswer:
     kind = data.get("type")
+    if kind == "answer":
+        return _answer_from_json(data)
     if kind == "snooze":
         key = data.get("key")
         if not isinstance(key, str):

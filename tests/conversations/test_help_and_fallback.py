@@ -16,6 +16,7 @@ MENU = [
     "next",
     "calendar",
     "timeline",
+    "ask",
     "history",
     "settings",
     "help",

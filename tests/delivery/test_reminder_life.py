@@ -240,7 +240,12 @@ async def test_a_clinic_member_sees_the_clinic_contact_and_its_booking_link(
     message = await sandbox.user(1001).next_message()
     assert "Clínica <Sol>" in (message.text or "")
     assert "Contact: +34 600 111 222" in (message.text or "")
-    assert message.buttons[-1][0] == ("📅 Book with Clínica <Sol>", "https://sol.example/book")
+    assert message.buttons[-2][0] == ("📅 Book with Clínica <Sol>", "https://sol.example/book")
+    # A member can also ask the clinic from the reminder.
+    assert message.buttons[-1][0] == ("💬 Ask my clinic", "qa:a")
+    await sandbox.user(1001).press(message, "💬 Ask my clinic")
+    prompt = await sandbox.user(1001).next_message()
+    assert "What would you like to ask Clínica <Sol>?" in (prompt.text or ""), prompt.text
 
 
 async def test_booked_offers_a_calendar_whose_day_buttons_log_the_date(
