@@ -276,6 +276,8 @@ class BroadcastRow(Base):
     # When it was confirmed and its deliveries queued (None while a draft).
     queued_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # A broadcast scheduled from the dashboard starts then: its outbox rows are due then.
+    scheduled_for: Mapped[datetime | None]
 
 
 class OutboxRow(Base):
@@ -303,6 +305,14 @@ class OutboxRow(Base):
             postgresql_where=text("state = 'claimed'"),
         ),
         Index("ix_outbox_broadcast_id", "broadcast_id"),
+        # The dashboard's reminders per week: sent reminders by time, covering the patient.
+        Index(
+            "ix_outbox_sent_reminders",
+            "sent_at",
+            "patient_id",
+            sqlite_where=text("kind = 'reminder' AND state = 'sent'"),
+            postgresql_where=text("kind = 'reminder' AND state = 'sent'"),
+        ),
         NO_REUSE,
     )
 
@@ -351,6 +361,8 @@ class AuditRow(Base):
     __table_args__ = (
         CheckConstraint(_one_of("actor_kind", ACTOR_KINDS), name="actor_kind"),
         Index("ix_audit_log_clinic_id_at", "clinic_id", "at"),
+        # The dashboard counts one action of a clinic over time ("Booked" after a reminder).
+        Index("ix_audit_log_clinic_id_action_at", "clinic_id", "action", "at"),
         Index("ix_audit_log_subject_patient_id", "subject_patient_id"),
         NO_REUSE,
     )
@@ -389,6 +401,22 @@ class AftercareChangeRow(Base):
     # The owner's Telegram user id; null when the operator changed it from the CLI.
     changed_by: Mapped[int | None] = mapped_column(BigInteger)
     changed_at: Mapped[datetime]
+
+
+class DashboardSigninRow(Base):
+    """A single-use dashboard sign-in link sent to a staff member: only its hash is kept."""
+
+    __tablename__ = "dashboard_signins"
+    __table_args__ = (NO_REUSE,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 (hex) of the link's token: a leaked table signs nobody in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class QuestionRow(Base):

@@ -272,6 +272,8 @@ class Broadcast:
     finished_at: datetime | None
     # When it was confirmed (None while a draft).
     queued_at: datetime | None = None
+    # When a scheduled broadcast starts (its deliveries are due then); None: at once.
+    scheduled_for: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
