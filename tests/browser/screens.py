@@ -1,0 +1,36 @@
+"""Screenshots of the dashboard for docs/dashboard/, and the console a page wrote to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.async_api import ConsoleMessage, Page
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "dashboard"
+
+
+async def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page (not just the screen) as docs/dashboard/NAME.png; its path."""
+    DOCS.mkdir(parents=True, exist_ok=True)
+    path = DOCS / f"{name}.png"
+    # Animations stopped and the caret hidden, so the same page gives the same picture.
+    await page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+    return path
+
+
+@dataclass
+class Console:
+    """What the pages of a context complained about: errors, CSP refusals, uncaught throws."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def watch(self, page: Page) -> Page:
+        """Listen to this page; the page, for chaining."""
+        page.on("console", self._message)
+        page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+        return page
+
+    def _message(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(f"{message.location.get('url', '?')}: {message.text}")
