@@ -22,10 +22,10 @@ from markupsafe import Markup
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.context import Services
 from bot.i18n import Translator, normalise_language, translator
 from bot.usecases.broadcasts import SendingLimits
 from bot.web.dashboard.sessions import COOKIE, IDLE_TIMEOUT, Session, SessionCodec
-from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -45,18 +45,33 @@ NO_CSRF = frozenset({"/webapp-signin"})
 class DashboardServices:
     """What the pages use; built once in the composition root (bot/app.py)."""
 
-    settings: Settings
-    clock: Clock
-    database: Database
-    limits: SendingLimits
-    # Send the outbox now (a broadcast due now was queued).
-    wake_dispatcher: Callable[[], None]
+    # The process's services, the same the chat handlers get (bot.context.Services).
+    core: Services
     # Send HTML to a chat (the "send me a test" button); Telegram's refusal, or None.
     send_message: Callable[[int, str], Awaitable[str | None]]
     # Re-plan a clinic's members after a guidance change: (clinic, version, actor, language).
     queue_replan: Callable[[int, int, int, str], None]
     # The bot's @username, for invite and join links.
     bot_username: Callable[[], str]
+
+    @property
+    def settings(self) -> Settings:
+        """The process settings."""
+        return self.core.settings
+
+    @property
+    def clock(self) -> Clock:
+        """The process clock (a fake one in tests)."""
+        return self.core.clock
+
+    @property
+    def limits(self) -> SendingLimits:
+        """How often a clinic may broadcast."""
+        return self.core.sending_limits
+
+    def wake_dispatcher(self) -> None:
+        """Send the outbox now (a broadcast due now was queued)."""
+        self.core.dispatcher.wake()
 
 
 SERVICES = web.AppKey("services", DashboardServices)

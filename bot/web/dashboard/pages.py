@@ -123,9 +123,9 @@ def clinic_page(handler: PageHandler) -> Callable[[web.Request], Awaitable[web.S
             clinic_id = int(request.match_info["clinic_id"])
         except ValueError:
             raise web.HTTPNotFound() from None
-        found = await uc.access(services.database, clinic_id, session.user_id)
+        found = await uc.access(services.core.database, clinic_id, session.user_id)
         if found is None:
-            if not await uc.clinics_of(services.database, session.user_id):
+            if not await uc.clinics_of(services.core.database, session.user_id):
                 # No longer staff anywhere: signed out at once.
                 sign_out(request)
                 raise web.HTTPSeeOther("/")
@@ -143,7 +143,7 @@ async def home(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     session = session_of(request)
     if session is not None:
-        clinics = await uc.clinics_of(services.database, session.user_id)
+        clinics = await uc.clinics_of(services.core.database, session.user_id)
         if len(clinics) == 1:
             raise web.HTTPSeeOther(f"/c/{clinics[0].id}/")
         if clinics:
@@ -156,7 +156,7 @@ async def signin_link(request: web.Request) -> web.StreamResponse:
     """A sign-in link from the bot: single use, 10 minutes, one staff member."""
     services = request.app[SERVICES]
     token = request.match_info["token"]
-    signed = await uc.redeem_signin(services.database, token, services.clock.now())
+    signed = await uc.redeem_signin(services.core.database, token, services.clock.now())
     if signed is None:
         sign_out(request)
         return render(request, "signin.html", status=403, refused=True)
@@ -176,7 +176,9 @@ async def webapp_signin(request: web.Request) -> web.StreamResponse:
         else None
     )
     signed = (
-        None if user_id is None else await uc.signin_by_telegram(services.database, user_id, now)
+        None
+        if user_id is None
+        else await uc.signin_by_telegram(services.core.database, user_id, now)
     )
     if signed is None:
         return web.json_response({"ok": False}, status=403)
@@ -196,7 +198,7 @@ async def signout(request: web.Request) -> web.StreamResponse:
 @clinic_page
 async def overview(page: Page) -> web.StreamResponse:
     """Members, reminders, bookings, what comes in 14 days, and two charts."""
-    found = await uc.overview(page.services.database, page.clinic_id, page.user_id, page.now)
+    found = await uc.overview(page.services.core.database, page.clinic_id, page.user_id, page.now)
     figures, weekly = found.figures, found.weekly
     t = page.t
     zone = ZoneInfo(page.access.clinic.timezone)
@@ -252,7 +254,7 @@ def _local(at: datetime | None, page: Page) -> str:
 @clinic_page
 async def broadcasts(page: Page) -> web.StreamResponse:
     """Past and scheduled broadcasts with their figures."""
-    found = await uc.broadcast_list(page.services.database, page.clinic_id, page.user_id)
+    found = await uc.broadcast_list(page.services.core.database, page.clinic_id, page.user_id)
     return page.render(
         "broadcasts.html",
         broadcasts=[(b, _state_label(b, page.t), _local(b.queued_at, page)) for b in found],
@@ -283,7 +285,9 @@ async def _compose_page(
     kept: dict[str, str] | None = None,
 ) -> web.Response:
     kept = kept or {}
-    reach = await uc.audience_reach(page.services.database, page.clinic_id, page.user_id, page.now)
+    reach = await uc.audience_reach(
+        page.services.core.database, page.clinic_id, page.user_id, page.now
+    )
     options = [(_audience_key(a), audience_text(a, page.t), len(r.recipients)) for a, r in reach]
     local_now = page.now.astimezone(ZoneInfo(page.access.clinic.timezone))
     return page.render(
@@ -382,7 +386,7 @@ async def send_broadcast(page: Page) -> web.StreamResponse:
     services = page.services
     try:
         stored = await draft_broadcast(
-            services.database,
+            services.core.database,
             page.clinic_id,
             page.user_id,
             body=body,
@@ -392,7 +396,7 @@ async def send_broadcast(page: Page) -> web.StreamResponse:
     except NotStaffError:
         raise web.HTTPNotFound() from None
     outcome = await confirm_broadcast(
-        services.database,
+        services.core.database,
         page.clinic_id,
         stored.broadcast.id,
         page.user_id,
@@ -403,7 +407,7 @@ async def send_broadcast(page: Page) -> web.StreamResponse:
     )
     if outcome.kind == "limited" and outcome.limited is not None:
         await cancel_broadcast(
-            services.database, page.clinic_id, stored.broadcast.id, page.user_id, page.now
+            services.core.database, page.clinic_id, stored.broadcast.id, page.user_id, page.now
         )
         message = t.gettext("Your clinic has broadcast recently: try again after {when}.")
         return await _compose_page(
@@ -461,7 +465,7 @@ def _progress(report: uc.Report, page: Page) -> dict[str, object]:
 async def report(page: Page) -> web.StreamResponse:
     """One broadcast: its text, audience, figures and the reasons for what did not arrive."""
     found = await uc.broadcast_report(
-        page.services.database, page.clinic_id, _broadcast_id(page), page.user_id
+        page.services.core.database, page.clinic_id, _broadcast_id(page), page.user_id
     )
     if found is None:
         raise web.HTTPNotFound()
@@ -494,7 +498,7 @@ async def report(page: Page) -> web.StreamResponse:
 async def progress_json(page: Page) -> web.StreamResponse:
     """The report's figures for the page's script (live progress without reloading)."""
     found = await uc.broadcast_report(
-        page.services.database, page.clinic_id, _broadcast_id(page), page.user_id
+        page.services.core.database, page.clinic_id, _broadcast_id(page), page.user_id
     )
     if found is None:
         raise web.HTTPNotFound()
@@ -506,7 +510,7 @@ async def cancel(page: Page) -> web.StreamResponse:
     """Cancel a scheduled broadcast, or stop one being delivered (its author only)."""
     broadcast_id = _broadcast_id(page)
     await cancel_broadcast(
-        page.services.database, page.clinic_id, broadcast_id, page.user_id, page.now
+        page.services.core.database, page.clinic_id, broadcast_id, page.user_id, page.now
     )
     raise web.HTTPSeeOther(f"/c/{page.clinic_id}/broadcasts/{broadcast_id}")
 
@@ -520,10 +524,10 @@ async def _guidance_page(
     services = page.services
     t = page.t
     found = await guidance_view(
-        services.database, page.clinic_id, page.user_id, page.now, history_limit=100
+        services.core.database, page.clinic_id, page.user_id, page.now, history_limit=100
     )
-    names = await uc.staff_names(services.database, page.clinic_id, page.user_id)
-    replan = await uc.replan_state(services.database, page.clinic_id, page.user_id)
+    names = await uc.staff_names(services.core.database, page.clinic_id, page.user_id)
+    replan = await uc.replan_state(services.core.database, page.clinic_id, page.user_id)
     defaults = {(r.after, r.then): r.default_days for r in found.rules}
     rules = [
         {
@@ -560,7 +564,7 @@ async def _guidance_page(
         )
     aftercare = []
     for procedure in Procedure:
-        view = await aftercare_view(services.database, page.clinic_id, page.user_id, procedure)
+        view = await aftercare_view(services.core.database, page.clinic_id, page.user_id, procedure)
         aftercare.append(
             {
                 "procedure": procedure.value,
@@ -611,7 +615,7 @@ async def change_guidance(page: Page) -> web.StreamResponse:
         error = t.gettext("Give a reason of 1 to {most} characters.").format(most=MAX_REASON_LENGTH)
         return await _guidance_page(page, status=400, error=error)
     done = await change_rule(
-        page.services.database,
+        page.services.core.database,
         page.clinic_id,
         page.user_id,
         after=after,
@@ -648,7 +652,7 @@ async def _change_aftercare(page: Page, form: dict[str, str]) -> web.Response:
         raise web.HTTPBadRequest()
     try:
         changed = await change_aftercare(
-            page.services.database,
+            page.services.core.database,
             page.clinic_id,
             page.user_id,
             procedure,
@@ -682,7 +686,7 @@ async def _team_page(
     t = page.t
     if not page.access.is_owner:
         return page.render("team.html", status=403, owners_only=True)
-    found = await team(page.services.database, page.clinic_id, page.user_id, page.now)
+    found = await team(page.services.core.database, page.clinic_id, page.user_id, page.now)
     username = page.services.bot_username()
     members = [
         {
@@ -725,7 +729,9 @@ async def team_page(page: Page) -> web.StreamResponse:
 async def _invite(page: Page, form: dict[str, str]) -> web.Response:
     role = StaffRole.OWNER if form.get("role") == "owner" else StaffRole.STAFF
     services = page.services
-    invite = await create_invite(services.database, page.clinic_id, role, page.user_id, page.now)
+    invite = await create_invite(
+        services.core.database, page.clinic_id, role, page.user_id, page.now
+    )
     link = deep_link(services.bot_username(), invite_payload(invite))
     notice = page.t.gettext("Invite created: send this link to the new member.")
     return await _team_page(page, notice=notice, link=link)
@@ -735,7 +741,7 @@ async def _revoke(page: Page, form: dict[str, str]) -> web.Response:
     t = page.t
     invite = int(form.get("invite", ""))
     done = await revoke_invite(
-        page.services.database, page.clinic_id, invite, page.user_id, page.now
+        page.services.core.database, page.clinic_id, invite, page.user_id, page.now
     )
     notice = t.gettext("Invite revoked.") if done else t.gettext("That invite is gone already.")
     return await _team_page(page, notice=notice)
@@ -745,7 +751,7 @@ async def _remove(page: Page, form: dict[str, str]) -> web.Response:
     t = page.t
     member = int(form.get("member", ""))
     removal = await remove_member(
-        page.services.database, page.clinic_id, member, page.user_id, page.now
+        page.services.core.database, page.clinic_id, member, page.user_id, page.now
     )
     if removal.kind == "last_owner":
         error = t.gettext("A clinic keeps at least one owner.")
@@ -760,7 +766,7 @@ async def _remove(page: Page, form: dict[str, str]) -> web.Response:
 
 async def _rotate(page: Page, form: dict[str, str]) -> web.Response:
     services = page.services
-    clinic = await rotate_join_link(services.database, page.clinic_id, page.user_id, page.now)
+    clinic = await rotate_join_link(services.core.database, page.clinic_id, page.user_id, page.now)
     link = deep_link(services.bot_username(), join_payload(clinic))
     notice = page.t.gettext("New join link: the old one no longer works; members stay members.")
     return await _team_page(page, notice=notice, link=link)
