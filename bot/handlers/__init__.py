@@ -12,6 +12,7 @@ from bot.context import BotApp
 from bot.handlers import (
     calendar_file,
     clinic_join,
+    dashboard,
     errors,
     fallback,
     free_text,
@@ -53,6 +54,7 @@ HANDLER_MODULES = (
     reminder_buttons,
     clinic_join,  # also group -2: a staff invite is answered before onboarding asks consent
     staff,
+    dashboard,  # /dashboard: staff get a sign-in link to the clinic dashboard
     help,
     free_text,  # after every conversation: a flow waiting for text gets it first
     fallback,  # last: it answers whatever nothing else took
