@@ -43,6 +43,9 @@ PHONE: dict[str, Any] = {
     "has_touch": True,
 }
 
+# How long an action or an `expect` waits for its element (Playwright's default is 30 s).
+ACTION_TIMEOUT_MS = 10_000
+
 # How long Chromium may take to open its DevTools port on a loaded two-core machine.
 STARTUP_TIMEOUT_S = 30.0
 
@@ -69,6 +72,8 @@ CHROMIUM_FLAGS = (
     "--force-color-profile=srgb",
     "--hide-scrollbars",
     "--mute-audio",
+    # Date and time fields draw in the browser's own language, not the page's: one for all.
+    "--lang=en-GB",
 )
 
 
@@ -110,6 +115,7 @@ def chromium_endpoint(
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # our own argument list, no shell
             [chromium_executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            env={**os.environ, "LANGUAGE": "en_GB:en"},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -157,6 +163,8 @@ async def new_context(browser: Browser) -> AsyncIterator[NewContext]:
 
     async def make(**options: Any) -> BrowserContext:
         context = await browser.new_context(**{**PHONE, "locale": "en-GB", **options})
+        # A missing element fails in seconds, with Playwright's report, not after 30 s.
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         made.append(context)
         return context
 
