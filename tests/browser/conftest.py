@@ -72,8 +72,6 @@ CHROMIUM_FLAGS = (
     "--force-color-profile=srgb",
     "--hide-scrollbars",
     "--mute-audio",
-    # Date and time fields draw in the browser's own language, not the page's: one for all.
-    "--lang=en-GB",
 )
 
 
@@ -115,7 +113,6 @@ def chromium_endpoint(
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # our own argument list, no shell
             [chromium_executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            env={**os.environ, "LANGUAGE": "en_GB:en"},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
