@@ -13,6 +13,7 @@ from bot.web.dashboard.webapp import sign_init_data
 from sandbox import Sandbox
 from storage.database import Database
 from tests.conversations.clinic_world import become_staff, make_clinic, member
+from tests.eventually import eventually
 from tests.web.helpers import Client, csrf_of, page, sign_in, signin_path
 
 
@@ -157,3 +158,33 @@ async def test_mini_app_init_data_of_a_patient_signs_nobody_in(
 ) -> None:
     data = _init_data(1001, sandbox.token, int(clock.now().timestamp()))
     assert (await web.post("/webapp-signin", data={"init_data": data})).status == 403
+
+
+async def test_over_https_staff_chats_get_a_menu_button_that_opens_the_mini_app(
+    sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    from bot.app import build_application, dashboard_services, serving
+    from bot.web.dashboard import build_dashboard
+    from tests.fixtures.bot import bot_settings
+    from tests.web.conftest import free_port
+
+    settings = bot_settings(
+        sandbox, dashboard_port=free_port(), dashboard_url="https://dashboard.example.org"
+    )
+    application = build_application(settings, clock=clock, database=bot_database)
+    async with serving(application):
+        clinic, invite = await make_clinic(bot_database, "Clínica Aurora", clock.now())
+        ana = sandbox.user(501, first_name="Ana")
+        await become_staff(ana, invite)
+        path = await signin_path(ana)
+        button = await eventually(lambda: sandbox.menu_button(ana.id), what="the menu button")
+        assert button["type"] == "web_app"
+        assert button["web_app"]["url"] == "https://dashboard.example.org/"
+        from aiohttp.test_utils import TestClient, TestServer
+
+        app = build_dashboard(dashboard_services(application))
+        async with TestClient(TestServer(app)) as client:
+            response = await client.get(path, allow_redirects=False)
+            assert response.status == 303
+            assert "Secure" in response.headers["Set-Cookie"]
+            assert response.headers["Location"] == f"/c/{clinic.id}/"
