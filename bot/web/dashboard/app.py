@@ -74,7 +74,16 @@ class DashboardServices:
         self.core.dispatcher.wake()
 
 
+@dataclass
+class SessionState:
+    """The request's session as the middleware read it, and whether the cookie must change."""
+
+    session: Session | None
+    changed: bool
+
+
 SERVICES = web.AppKey("services", DashboardServices)
+STATE = web.RequestKey("dashboard_session", SessionState)
 CODEC = web.AppKey("codec", SessionCodec)
 TEMPLATES = web.AppKey("templates", Environment)
 
@@ -92,8 +101,8 @@ def templates() -> Environment:
 
 def session_of(request: web.Request) -> Session | None:
     """The request's signed-in session, if any."""
-    found: Session | None = request.get("session")
-    return found
+    state = request.get(STATE)
+    return None if state is None else state.session
 
 
 def language_of(request: web.Request) -> Translator:
@@ -108,14 +117,12 @@ def language_of(request: web.Request) -> Translator:
 
 def sign_in(request: web.Request, session: Session) -> None:
     """Make `session` the request's: its cookie is set on the response."""
-    request["session"] = session
-    request["session_changed"] = True
+    request[STATE] = SessionState(session, changed=True)
 
 
 def sign_out(request: web.Request) -> None:
     """End the request's session: its cookie is deleted on the response."""
-    request["session"] = None
-    request["session_changed"] = True
+    request[STATE] = SessionState(None, changed=True)
 
 
 def render(
@@ -150,25 +157,31 @@ def render(
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
 
 
+def _secured(headers: Any) -> None:
+    headers["Content-Security-Policy"] = CSP
+    headers["X-Content-Type-Options"] = "nosniff"
+    # Sign-in links carry their token in the path: never hand it to another site.
+    headers["Referrer-Policy"] = "no-referrer"
+    headers.setdefault("Cache-Control", "no-store")
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every answer: CSP and friends; errors become a page, never a traceback."""
     try:
         response = await handler(request)
     except web.HTTPException as exc:
-        if exc.status >= 400 and exc.text and exc.content_type == "text/plain":
-            response = render(request, "error.html", status=exc.status, status_code=exc.status)
-        else:
-            response = exc
+        if exc.status < 400 or exc.content_type != "text/plain":
+            _secured(exc.headers)
+            raise
+        response = render(request, "error.html", status=exc.status, status_code=exc.status)
+        # Cookies set on the way (a sign-out) go with the error page.
+        for name, morsel in exc.cookies.items():
+            response.cookies[name] = morsel
     except Exception:
         logger.exception("dashboard page %s %s failed", request.method, request.path)
         response = render(request, "error.html", status=500, status_code=500)
-    headers = response.headers
-    headers["Content-Security-Policy"] = CSP
-    headers["X-Content-Type-Options"] = "nosniff"
-    # Sign-in links carry their token in the path: never hand it to another site.
-    headers["Referrer-Policy"] = "no-referrer"
-    headers.setdefault("Cache-Control", "no-store")
+    _secured(response.headers)
     return response
 
 
@@ -179,17 +192,15 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
     now = request.app[SERVICES].clock.now()
     raw = request.cookies.get(COOKIE)
     session = codec.decode(raw, now)
-    request["session"] = session
-    request["session_changed"] = session is None and raw is not None
+    request[STATE] = SessionState(session, changed=session is None and raw is not None)
     try:
         response = await handler(request)
     except web.HTTPException as exc:
         response = exc
-    current = session_of(request)
+    state = request[STATE]
+    current = state.session
     secure = request.app[SERVICES].settings.dashboard_base_url.startswith("https://")
-    if current is not None and (
-        request["session_changed"] or not request.path.startswith("/static")
-    ):
+    if current is not None and (state.changed or not request.path.startswith("/static/")):
         response.set_cookie(
             COOKIE,
             codec.encode(current.touched(now)),
@@ -199,7 +210,7 @@ async def sessions(request: web.Request, handler: Handler) -> web.StreamResponse
             samesite="Lax",
             path="/",
         )
-    elif request["session_changed"]:
+    elif state.changed:
         response.del_cookie(COOKIE, path="/")
     if isinstance(response, web.HTTPException):
         raise response
