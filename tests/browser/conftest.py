@@ -32,6 +32,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
+from tests.browser.screens import screenshot_dir
+
 HERE = Path(__file__).parent
 
 # An iPhone 12/13/14-sized screen: the dashboard must work on a phone (issue 16), so the
@@ -148,6 +150,12 @@ async def browser(chromium_endpoint: str) -> AsyncIterator[Browser]:
             # On a connected browser this closes the contexts we made and disconnects;
             # the Chromium process itself lives on for the next test.
             await connected.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `screens.screenshot` saves: docs/dashboard/ with UPDATE_SCREENSHOTS=1."""
+    return screenshot_dir(tmp_path_factory.mktemp("screenshots"))
 
 
 NewContext = Callable[..., Awaitable[BrowserContext]]

@@ -1,7 +1,14 @@
-"""Screenshots of the dashboard for docs/dashboard/, and the console a page wrote to."""
+"""Screenshots of the dashboard for docs/dashboard/, and the console a page wrote to.
+
+Every run takes the screenshots; they replace docs/dashboard/*.png only with
+`UPDATE_SCREENSHOTS=1` (`UPDATE_SCREENSHOTS=1 .venv/bin/python -m pytest -m browser -k sqlite`).
+Otherwise they go to the session's temporary directory: the pages carry fresh invite and join
+tokens each run, so a plain test run would rewrite the committed pictures every time.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,10 +17,16 @@ from playwright.async_api import ConsoleMessage, Page
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "dashboard"
 
 
-async def screenshot(page: Page, name: str) -> Path:
-    """Save the whole page (not just the screen) as docs/dashboard/NAME.png; its path."""
-    DOCS.mkdir(parents=True, exist_ok=True)
-    path = DOCS / f"{name}.png"
+def screenshot_dir(temporary: Path) -> Path:
+    """docs/dashboard/ when UPDATE_SCREENSHOTS=1, else `temporary`; made if missing."""
+    directory = DOCS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else temporary
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+async def screenshot(page: Page, directory: Path, name: str) -> Path:
+    """Save the whole page (not just the screen) as DIRECTORY/NAME.png; its path."""
+    path = directory / f"{name}.png"
     # No field left focused by the test: its highlight is not part of the page.
     await page.evaluate(
         "document.activeElement instanceof HTMLElement && document.activeElement.blur()"

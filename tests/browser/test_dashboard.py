@@ -8,7 +8,8 @@ with the Content-Security-Policy enforced, and every page's console must stay fr
 audit (tests/browser/axe.py) opens each page again in a context that bypasses the policy,
 because axe-core is injected as an inline script.
 
-Each page's screenshot is saved under docs/dashboard/ (390 px wide, the whole page).
+Each page's screenshot is taken at 390 px wide, the whole page, and saved under
+docs/dashboard/ when UPDATE_SCREENSHOTS=1 (tests/browser/screens.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 import socket
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
@@ -104,6 +106,7 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     dashboard_app: tuple[BotApp, str],
     new_context: NewContext,
     clock: FakeClock,
+    screenshots: Path,
 ) -> None:
     application, _ = dashboard_app
     console = Console()
@@ -113,7 +116,7 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     await expect(page.locator(".clinic-name")).to_have_text("Clínica Aurora")
     active = page.locator(".tile", has_text="active members").locator(".figure")
     await expect(active).to_have_text(str(MEMBERS))
-    await screenshot(page, "overview")
+    await screenshot(page, screenshots, "overview")
     await audit(new_context, context, page.url, "overview")
 
     await page.get_by_role("link", name="Broadcasts").click()
@@ -129,7 +132,7 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     await page.get_by_label("Schedule for").check()
     await page.get_by_label("Date").fill("2026-11-24")
     await page.get_by_label(re.compile(r"Time \(Europe/Berlin\)")).fill("10:50")
-    await screenshot(page, "compose")
+    await screenshot(page, screenshots, "compose")
     await audit(new_context, context, page.url, "compose")
     await page.get_by_role("button", name="Send or schedule").click()
 
@@ -157,7 +160,7 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     )
     await expect(progress.locator('[data-field="waiting"]')).to_have_text("fewer than 5")
     assert await page.evaluate("window.sameDocument === true"), "the report page reloaded"
-    await screenshot(page, "report")
+    await screenshot(page, screenshots, "report")
     await audit(new_context, context, report_url, "report")
 
     await page.get_by_role("link", name="Broadcasts").click()
@@ -166,13 +169,13 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     await expect(row).to_contain_text("Closed on Monday")
     await expect(row).to_contain_text("finished")
     await expect(row.locator("td").nth(3)).to_have_text(str(MEMBERS))
-    await screenshot(page, "broadcasts")
+    await screenshot(page, screenshots, "broadcasts")
     await audit(new_context, context, page.url, "broadcasts")
     assert console.errors == []
 
 
 async def test_an_owner_changes_a_rule_in_the_browser_and_a_members_next_date_moves(
-    world: World, new_context: NewContext
+    world: World, new_context: NewContext, screenshots: Path
 ) -> None:
     member, other_clinic = world.a_patients[0], world.b_patients[0]
     assert "Fri, 4 Dec 2026" in await _next_text(member)
@@ -200,7 +203,7 @@ async def test_an_owner_changes_a_rule_in_the_browser_and_a_members_next_date_mo
     assert "Fri, 4 Dec 2026" in await _next_text(other_clinic)
     # Opened afresh: the answer to the form is a page, and a reload would post it again.
     await page.goto(page.url)
-    await screenshot(page, "guidance")
+    await screenshot(page, screenshots, "guidance")
     await audit(new_context, context, page.url, "guidance")
 
     await page.get_by_role("link", name="Team").click()
@@ -210,13 +213,16 @@ async def test_an_owner_changes_a_rule_in_the_browser_and_a_members_next_date_mo
     await page.get_by_role("button", name="Create an invite link").click()
     await expect(page.get_by_role("status")).to_contain_text("Invite created")
     await expect(page.locator("code.link-out").first).to_contain_text("https://t.me/")
-    await screenshot(page, "team")
+    await screenshot(page, screenshots, "team")
     await audit(new_context, context, page.url, "team")
     assert console.errors == []
 
 
 async def test_a_sign_in_link_works_once_and_without_a_session_the_sign_in_page_shows(
-    world: World, dashboard_app: tuple[BotApp, str], new_context: NewContext
+    world: World,
+    dashboard_app: tuple[BotApp, str],
+    new_context: NewContext,
+    screenshots: Path,
 ) -> None:
     _, base = dashboard_app
     console = Console()
@@ -240,6 +246,6 @@ async def test_a_sign_in_link_works_once_and_without_a_session_the_sign_in_page_
     await expect(page).to_have_url(f"{base}/")
     await expect(page.locator("h1")).to_have_text("Clinic dashboard")
     await expect(page.get_by_text("send /dashboard to the bot")).to_be_visible()
-    await screenshot(page, "signin")
+    await screenshot(page, screenshots, "signin")
     await audit(new_context, visitor, page.url, "sign-in")
     assert console.errors == []
