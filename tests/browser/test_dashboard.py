@@ -109,6 +109,8 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     screenshots: Path,
 ) -> None:
     application, _ = dashboard_app
+    # The members joined at the frozen clock's "now", where the charts' last week ends.
+    clock.advance(timedelta(minutes=1))
     console = Console()
     context, page = await sign_in(new_context, world.ana, console)
 
@@ -116,6 +118,9 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     await expect(page.locator(".clinic-name")).to_have_text("Clínica Aurora")
     active = page.locator(".tile", has_text="active members").locator(".figure")
     await expect(active).to_have_text(str(MEMBERS))
+    weeks = page.locator("details tbody tr")
+    await expect(weeks).to_have_count(12)
+    await expect(weeks.last.locator("td").nth(1)).to_have_text(str(MEMBERS))
     await screenshot(page, screenshots, "overview")
     await audit(new_context, context, page.url, "overview")
 
@@ -125,7 +130,7 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     await page.get_by_role("link", name="New broadcast").click()
     await expect(page.locator("h1")).to_have_text("New broadcast")
 
-    # 10:30 in Berlin now (TEST_START); it goes out at 10:50, within the session's idle time.
+    # 10:31 in Berlin now; it goes out at 10:50, within the session's 30 idle minutes.
     text = "<b>Closed on Monday</b> for a training day; we reopen Tuesday at 9."
     await page.get_by_label("Message").fill(text)
     await page.get_by_label(f"all active members ({MEMBERS})").check()
