@@ -105,3 +105,36 @@ async def test_the_overview_counts_members_reminders_bookings_and_eligibility(
     assert sum(weekly.reminders) == 8
     assert sum(weekly.booked) == 6
     assert weekly.booked[-1] == 6
+
+
+async def test_audience_counts_split_members_exactly_as_a_confirm_does(
+    database: Database,
+) -> None:
+    from bot.usecases.broadcasts import _reach, count_reach
+    from bot.usecases.dashboard import audiences
+
+    clinic_id, ids = await _clinic_with_members(database, 9)
+    async with database.unit_of_work() as uow:
+        await uow.patients.set_state(ids[0], PatientState.PAUSED)
+        await uow.patients.set_state(ids[1], PatientState.BLOCKED)
+        await uow.patients.update_settings(ids[2], broadcasts_opt_out=True)
+        await uow.commit()
+    async with database.unit_of_work(read_only=True) as uow:
+        clinic = await uow.clinics.get(clinic_id)
+        assert clinic is not None
+        for audience in audiences():
+            listed = await _reach(uow, clinic, audience, NOW)
+            counted = await count_reach(uow, clinic, audience, NOW)
+            assert counted.recipients == len(listed.recipients), audience
+            assert (counted.blocked, counted.paused, counted.opted_out) == (
+                listed.blocked,
+                listed.paused,
+                listed.opted_out,
+            )
+        everyone = await count_reach(uow, clinic, audiences()[0], NOW)
+    assert (everyone.recipients, everyone.blocked, everyone.paused, everyone.opted_out) == (
+        6,
+        1,
+        1,
+        1,
+    )
