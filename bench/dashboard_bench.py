@@ -330,6 +330,7 @@ async def run_backend(backend: str, members: int, requests: int) -> None:
                     ("overview", "/c/1/"),
                     ("broadcast report", f"/c/1/broadcasts/{BROADCAST_ID}"),
                     ("progress.json", f"/c/1/broadcasts/{BROADCAST_ID}/progress.json"),
+                    ("compose (audience counts)", "/c/1/broadcasts/new"),
                 ):
                     cookie = codec.encode(new_session(OWNER, "en", clock.now()))
                     client.session.cookie_jar.update_cookies({COOKIE: cookie})

@@ -521,6 +521,34 @@ class ClinicRepository(Repository):
             for patient_id, chat_id, language, state, opt_out in rows.tuples()
         ]
 
+    async def member_counts(
+        self, clinic_id: int, *, treated_between: tuple[date, date] | None = None
+    ) -> dict[tuple[PatientState, bool], int]:
+        """How many current members (treated in the window, if given) per (state, opted out).
+
+        The counting twin of `members`, for audiences shown before anyone is written to:
+        one aggregate query instead of every member's row.
+        """
+        statement = (
+            select(PatientRow.state, PatientRow.broadcasts_opt_out, func.count())
+            .join(MembershipRow, MembershipRow.patient_id == PatientRow.id)
+            .where(MembershipRow.clinic_id == clinic_id, MembershipRow.left_at.is_(None))
+            .group_by(PatientRow.state, PatientRow.broadcasts_opt_out)
+        )
+        if treated_between is not None:
+            first, last = treated_between
+            statement = statement.where(
+                exists().where(
+                    TreatmentRow.patient_id == PatientRow.id,
+                    TreatmentRow.on.between(first, last),
+                )
+            )
+        rows = await self._session.execute(statement)
+        return {
+            (PatientState(state), bool(opt_out)): int(count)
+            for state, opt_out, count in rows.tuples()
+        }
+
     async def stats(self, clinic_id: int, *, now: datetime) -> ClinicStats:
         """Members by state, reminders sent in the last 30 days, and reminders to come."""
         active_members = (

@@ -53,7 +53,7 @@ class Figures:
 
 @dataclass(frozen=True, slots=True)
 class Weekly:
-    """Counts per week from `start`: members at each week's end, reminders and bookings in it."""
+    """Counts per week from `start` (the last week ends at `start + weeks`, inclusive)."""
 
     start: datetime
     members: tuple[int, ...]
@@ -202,8 +202,9 @@ class DashboardRepository(Repository):
         result = await self._session.execute(select(week, func.count()).group_by(week))
         counts = [0] * weeks
         for index, count in result.tuples():
-            if index is not None and 0 <= int(index) < weeks:
-                counts[int(index)] = int(count)
+            # The end instant itself (now) belongs to the last week.
+            if index is not None and 0 <= int(index) <= weeks:
+                counts[min(int(index), weeks - 1)] += int(count)
         return counts
 
     async def weekly(self, clinic_id: int, *, start: datetime, weeks: int) -> Weekly:
@@ -219,7 +220,7 @@ class DashboardRepository(Repository):
         )
         joined = await self._per_week(
             select(MembershipRow.joined_at).where(
-                members, MembershipRow.joined_at >= start, MembershipRow.joined_at < end
+                members, MembershipRow.joined_at >= start, MembershipRow.joined_at <= end
             ),
             "joined_at",
             start,
@@ -227,7 +228,7 @@ class DashboardRepository(Repository):
         )
         left = await self._per_week(
             select(MembershipRow.left_at).where(
-                members, MembershipRow.left_at >= start, MembershipRow.left_at < end
+                members, MembershipRow.left_at >= start, MembershipRow.left_at <= end
             ),
             "left_at",
             start,
@@ -238,13 +239,13 @@ class DashboardRepository(Repository):
             running += came - went
             series.append(running)
         reminders = await self._per_week(
-            self._sent_reminders(clinic_id, start).where(OutboxRow.sent_at < end),
+            self._sent_reminders(clinic_id, start).where(OutboxRow.sent_at <= end),
             "sent_at",
             start,
             weeks,
         )
         booked = await self._per_week(
-            self._booked(clinic_id, start).where(AuditRow.at < end), "at", start, weeks
+            self._booked(clinic_id, start).where(AuditRow.at <= end), "at", start, weeks
         )
         return Weekly(start, tuple(series), tuple(reminders), tuple(booked))
 

@@ -99,6 +99,35 @@ def split_audience(members: list[Member]) -> Reach:
     return Reach(tuple(recipients), blocked, paused, opted_out)
 
 
+@dataclass(frozen=True)
+class ReachCount:
+    """How an audience splits, counted only (the compose screen, before any draft)."""
+
+    recipients: int
+    blocked: int
+    paused: int
+    opted_out: int
+
+
+async def count_reach(
+    uow: UnitOfWork, clinic: Clinic, audience: Audience, now: datetime
+) -> ReachCount:
+    """`split_audience`'s split, counted by the database: the same rule, no member rows."""
+    today = now.astimezone(ZoneInfo(clinic.timezone)).date()
+    counts = await uow.clinics.member_counts(clinic.id, treated_between=audience.window(today))
+    opted_out = sum(n for (_state, out), n in counts.items() if out)
+
+    def staying(state: PatientState) -> int:
+        return counts.get((state, False), 0)
+
+    return ReachCount(
+        recipients=staying(PatientState.ACTIVE),
+        blocked=staying(PatientState.BLOCKED),
+        paused=staying(PatientState.PAUSED),
+        opted_out=opted_out,
+    )
+
+
 async def _reach(uow: UnitOfWork, clinic: Clinic, audience: Audience, now: datetime) -> Reach:
     today = now.astimezone(ZoneInfo(clinic.timezone)).date()
     members = await uow.clinics.members(clinic.id, treated_between=audience.window(today))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.usecases.broadcasts import AUDIENCE_WINDOWS, Audience, Reach, _reach
+from bot.usecases.broadcasts import AUDIENCE_WINDOWS, Audience, ReachCount, count_reach
 from bot.usecases.clinics import NotStaffError, require_staff
 from bot.usecases.guidance import CHANGED, REPLANNED
 from storage.dashboard import WEEK, Figures, Outcome, Weekly
@@ -192,11 +192,13 @@ def audiences() -> list[Audience]:
 
 async def audience_reach(
     database: Database, clinic_id: int, telegram_user_id: int, now: datetime
-) -> list[tuple[Audience, Reach]]:
-    """How far each audience would reach now, counted as a confirm would count it."""
+) -> list[tuple[Audience, ReachCount]]:
+    """How far each audience would reach now, split as a confirm would split it."""
     async with database.unit_of_work(read_only=True) as uow:
         clinic = await require_staff(uow, clinic_id, telegram_user_id)
-        return [(audience, await _reach(uow, clinic, audience, now)) for audience in audiences()]
+        return [
+            (audience, await count_reach(uow, clinic, audience, now)) for audience in audiences()
+        ]
 
 
 async def broadcast_list(

@@ -188,3 +188,14 @@ async def test_over_https_staff_chats_get_a_menu_button_that_opens_the_mini_app(
             assert response.status == 303
             assert "Secure" in response.headers["Set-Cookie"]
             assert response.headers["Location"] == f"/c/{clinic.id}/"
+
+
+async def test_the_stylesheet_and_scripts_are_served_from_the_package(web: Client) -> None:
+    home = await page(web, "/")
+    css = home.split('rel="stylesheet" href="')[1].split('"')[0]
+    assert css.startswith("/static/dashboard.css?v=")
+    assert (await web.get(css)).status == 200
+    for script in ("/static/progress.js", "/static/webapp.js"):
+        response = await web.get(script)
+        assert response.status == 200
+        assert "fetch(" in await response.text()

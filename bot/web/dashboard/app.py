@@ -139,11 +139,16 @@ def render(
     def ngettext(singular: str, plural: str, n: int, **values: Any) -> Markup:
         return Markup(t.ngettext(singular, plural, n)).format(n=n, **values)
 
+    def static(name: str) -> str:
+        # With a hash of the file in the URL: a new version is never served from a cache.
+        return str(request.app.router["static"].url_for(filename=name))
+
     session = session_of(request)
     page = (
         request.app[TEMPLATES]
         .get_template(template)
         .render(
+            static=static,
             _=gettext,
             gettext=gettext,
             ngettext=ngettext,
@@ -157,12 +162,14 @@ def render(
     return web.Response(text=page, status=status, content_type="text/html", charset="utf-8")
 
 
-def _secured(headers: Any) -> None:
+def _secured(headers: Any, path: str = "") -> None:
     headers["Content-Security-Policy"] = CSP
     headers["X-Content-Type-Options"] = "nosniff"
     # Sign-in links carry their token in the path: never hand it to another site.
     headers["Referrer-Policy"] = "no-referrer"
-    headers.setdefault("Cache-Control", "no-store")
+    # Pages hold a clinic's figures: never cached. Static files carry a version in their URL.
+    static = path.startswith("/static/")
+    headers.setdefault("Cache-Control", "public, max-age=86400" if static else "no-store")
 
 
 @web.middleware
@@ -181,7 +188,7 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         logger.exception("dashboard page %s %s failed", request.method, request.path)
         response = render(request, "error.html", status=500, status_code=500)
-    _secured(response.headers)
+    _secured(response.headers, request.path)
     return response
 
 
@@ -243,6 +250,6 @@ def build_dashboard(services: DashboardServices) -> web.Application:
     app[CODEC] = SessionCodec(services.settings.dashboard_key())
     app[TEMPLATES] = templates()
     static = resources.files("bot.web.dashboard") / "static"
-    app.router.add_static("/static/", str(static), append_version=True)
+    app.router.add_static("/static/", str(static), append_version=True, name="static")
     pages.add_routes(app)
     return app

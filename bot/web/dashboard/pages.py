@@ -288,7 +288,7 @@ async def _compose_page(
     reach = await uc.audience_reach(
         page.services.core.database, page.clinic_id, page.user_id, page.now
     )
-    options = [(_audience_key(a), audience_text(a, page.t), len(r.recipients)) for a, r in reach]
+    options = [(_audience_key(a), audience_text(a, page.t), r.recipients) for a, r in reach]
     local_now = page.now.astimezone(ZoneInfo(page.access.clinic.timezone))
     return page.render(
         "compose.html",
