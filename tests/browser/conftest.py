@@ -96,9 +96,10 @@ def chromium_executable() -> str:
     found = named or shutil.which("chromium") or shutil.which("chromium-browser")
     if found and Path(found).exists():
         return found
+    where = f"CHROMIUM={named} does not exist" if named else "no `chromium` on PATH"
     reason = (
-        f"Chromium not found (CHROMIUM={named!r}, no `chromium` on PATH): "
-        "install the Debian package (`apt-get install chromium`) to run the browser tests"
+        f"Chromium not found ({where}): install the Debian package "
+        "(`apt-get install chromium`) to run the browser tests"
     )
     if _under_ci():
         pytest.fail(f"{reason}; CI=true requires it (.ci/run installs it)")
