@@ -262,6 +262,11 @@ async def _load(db: Database, members: int, now: datetime) -> float:
                 await raw.driver_connection.execute(sql)  # type: ignore[union-attr]
             else:
                 await connection.exec_driver_sql(sql)
+    if db.dialect_name == "postgresql":
+        # The steady state autovacuum keeps: a visibility map, so counts read indexes only.
+        async with db.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            await raw.driver_connection.execute("VACUUM ANALYZE")  # type: ignore[union-attr]
     if db.dialect_name == "sqlite":
         async with db.engine.connect() as connection:
             raw = await connection.get_raw_connection()
