@@ -159,6 +159,7 @@ class BroadcastRepository(Repository):
                     payload=payload,
                     priority=Priority.BROADCAST,
                     broadcast_id=broadcast_id,
+                    clinic_id=clinic_id,
                 )
                 for patient_id, chat_id in recipients
             ],

@@ -19,6 +19,7 @@ from storage.models import (
     StaffInviteRow,
     TreatmentRow,
 )
+from storage.outbox import LIVE_STATES
 from storage.records import (
     UNSET,
     Clinic,
@@ -439,7 +440,21 @@ class ClinicRepository(Repository):
         row = MembershipRow(patient_id=patient_id, clinic_id=clinic_id, joined_at=now)
         self._session.add(row)
         await self._session.flush()
+        await self._claim_outbox(patient_id, clinic_id)
         return to_membership(row)
+
+    async def _claim_outbox(self, patient_id: int, clinic_id: int | None) -> None:
+        """The patient's messages still to send are now counted for this clinic (or none).
+
+        `outbox.clinic_id` is the clinic a message goes out under, kept so that the
+        dashboard counts a clinic's reminders with one index range (storage.dashboard).
+        """
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.patient_id == patient_id, OutboxRow.state.in_(LIVE_STATES))
+            .values(clinic_id=clinic_id)
+            .execution_options(synchronize_session=False)
+        )
 
     async def leave(self, patient_id: int, *, now: datetime) -> Membership | None:
         """End the patient's active membership; the ended membership, or None if there was none."""
@@ -451,6 +466,8 @@ class ClinicRepository(Repository):
             .execution_options(synchronize_session=False, populate_existing=True)
         )
         row = result.scalars().first()
+        if row is not None:
+            await self._claim_outbox(patient_id, None)
         return None if row is None else to_membership(row)
 
     async def active_membership(self, patient_id: int) -> Membership | None:

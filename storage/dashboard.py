@@ -8,11 +8,12 @@ whole 7-day steps, on both backends.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, cast, func, literal, or_, select, update
+from sqlalchemy import and_, func, literal, literal_column, or_, select, union_all, update
 
 from storage._base import Repository, rowcount
 from storage.models import (
@@ -123,59 +124,49 @@ class DashboardRepository(Repository):
 
     # --- figures ---------------------------------------------------------------------------
 
-    def _members(self, clinic_id: int) -> Any:
-        return select(MembershipRow.patient_id).where(
-            MembershipRow.clinic_id == clinic_id, MembershipRow.left_at.is_(None)
-        )
-
-    def _sent_reminders(self, clinic_id: int, since: datetime) -> Any:
-        """Sent reminders of members while they were members of the clinic, since `since`."""
-        return (
-            select(OutboxRow.sent_at)
-            .join(
-                MembershipRow,
-                and_(
-                    MembershipRow.patient_id == OutboxRow.patient_id,
-                    MembershipRow.clinic_id == clinic_id,
-                    OutboxRow.sent_at >= MembershipRow.joined_at,
-                    or_(MembershipRow.left_at.is_(None), OutboxRow.sent_at < MembershipRow.left_at),
-                ),
-            )
-            .where(
-                OutboxRow.kind == OutboxKind.REMINDER.value,
-                OutboxRow.state == OutboxState.SENT.value,
-                OutboxRow.sent_at >= since,
-            )
-        )
-
-    def _booked(self, clinic_id: int, since: datetime) -> Any:
-        return select(AuditRow.at).where(
-            AuditRow.clinic_id == clinic_id, AuditRow.action == BOOKED_ACTION, AuditRow.at >= since
+    @staticmethod
+    def _reminders(state: OutboxState) -> Any:
+        # Written as literals, not parameters: only then may the planner use the partial
+        # indexes of migration 0007 (it must see that the query implies their WHERE).
+        return and_(
+            OutboxRow.kind == literal_column(f"'{OutboxKind.REMINDER.value}'"),
+            OutboxRow.state == literal_column(f"'{state.value}'"),
         )
 
     async def figures(self, clinic_id: int, *, now: datetime) -> Figures:
         """The overview's counts at `now`."""
         by_state = await self._session.execute(
             select(PatientRow.state, func.count())
-            .where(PatientRow.id.in_(self._members(clinic_id)))
+            .select_from(MembershipRow)
+            .join(PatientRow, PatientRow.id == MembershipRow.patient_id)
+            .where(MembershipRow.clinic_id == clinic_id, MembershipRow.left_at.is_(None))
             .group_by(PatientRow.state)
         )
         counts = dict.fromkeys(PatientState, 0)
         for state, count in by_state.tuples():
             counts[PatientState(state)] = int(count)
         month = now - timedelta(days=30)
-        sent = self._sent_reminders(clinic_id, month).subquery()
-        reminders = await self._session.scalar(select(func.count()).select_from(sent))
-        booked_rows = self._booked(clinic_id, month).subquery()
-        booked = await self._session.scalar(select(func.count()).select_from(booked_rows))
+        reminders = await self._session.scalar(
+            select(func.count()).where(
+                self._reminders(OutboxState.SENT),
+                OutboxRow.clinic_id == clinic_id,
+                OutboxRow.sent_at >= month,
+            )
+        )
+        booked = await self._session.scalar(
+            select(func.count()).where(
+                AuditRow.clinic_id == clinic_id,
+                AuditRow.action == BOOKED_ACTION,
+                AuditRow.at >= month,
+            )
+        )
         eligible = await self._session.scalar(
             select(func.count(func.distinct(OutboxRow.patient_id))).where(
-                OutboxRow.state == OutboxState.PENDING.value,
-                OutboxRow.kind == OutboxKind.REMINDER.value,
+                self._reminders(OutboxState.PENDING),
+                OutboxRow.clinic_id == clinic_id,
                 OutboxRow.due_at >= now,
                 OutboxRow.due_at < now + timedelta(days=14),
                 or_(*(OutboxRow.dedupe_key.like(key) for key in ELIGIBILITY_KEYS)),
-                OutboxRow.patient_id.in_(self._members(clinic_id)),
             )
         )
         return Figures(
@@ -187,29 +178,28 @@ class DashboardRepository(Repository):
             eligible_14d=int(eligible or 0),
         )
 
-    def _week_of(self, column: Any, start: datetime) -> Any:
-        """The whole number of weeks from `start` to `column` (>= 0 where column >= start)."""
-        if self._is_postgresql:
-            seconds = func.extract("epoch", column) - literal(start.timestamp())
-            return cast(func.floor(seconds / WEEK.total_seconds()), Integer)
-        # SQLite keeps instants as UTC text (storage.types.UTCDateTime), which julianday reads.
-        anchor = start.replace(tzinfo=None).isoformat(sep=" ")
-        return cast((func.julianday(column) - func.julianday(literal(anchor))) / 7, Integer)
-
-    async def _per_week(self, rows: Any, column: str, start: datetime, weeks: int) -> list[int]:
-        sub = rows.subquery()
-        week = self._week_of(sub.c[column], start).label("week")
-        result = await self._session.execute(select(week, func.count()).group_by(week))
-        counts = [0] * weeks
-        for index, count in result.tuples():
+    async def _per_week(
+        self, column: Any, where: Sequence[Any], start: datetime, weeks: int
+    ) -> list[int]:
+        """Rows per week, as one range count per week (each answered by an index alone)."""
+        parts = []
+        for week in range(weeks):
+            first, last = start + WEEK * week, start + WEEK * (week + 1)
             # The end instant itself (now) belongs to the last week.
-            if index is not None and 0 <= int(index) <= weeks:
-                counts[min(int(index), weeks - 1)] += int(count)
+            upper = column <= last if week == weeks - 1 else column < last
+            parts.append(
+                select(literal(week).label("week"), func.count().label("n")).where(
+                    *where, column >= first, upper
+                )
+            )
+        result = await self._session.execute(union_all(*parts))
+        counts = [0] * weeks
+        for week, count in result.tuples():
+            counts[int(week)] = int(count)
         return counts
 
     async def weekly(self, clinic_id: int, *, start: datetime, weeks: int) -> Weekly:
         """Members at each week's end, reminders sent and bookings made in each week."""
-        end = start + WEEK * weeks
         members = MembershipRow.clinic_id == clinic_id
         before = await self._session.scalar(
             select(func.count()).where(
@@ -218,34 +208,23 @@ class DashboardRepository(Repository):
                 or_(MembershipRow.left_at.is_(None), MembershipRow.left_at >= start),
             )
         )
-        joined = await self._per_week(
-            select(MembershipRow.joined_at).where(
-                members, MembershipRow.joined_at >= start, MembershipRow.joined_at <= end
-            ),
-            "joined_at",
-            start,
-            weeks,
-        )
-        left = await self._per_week(
-            select(MembershipRow.left_at).where(
-                members, MembershipRow.left_at >= start, MembershipRow.left_at <= end
-            ),
-            "left_at",
-            start,
-            weeks,
-        )
+        joined = await self._per_week(MembershipRow.joined_at, [members], start, weeks)
+        left = await self._per_week(MembershipRow.left_at, [members], start, weeks)
         running, series = int(before or 0), []
         for came, went in zip(joined, left, strict=True):
             running += came - went
             series.append(running)
         reminders = await self._per_week(
-            self._sent_reminders(clinic_id, start).where(OutboxRow.sent_at <= end),
-            "sent_at",
+            OutboxRow.sent_at,
+            [self._reminders(OutboxState.SENT), OutboxRow.clinic_id == clinic_id],
             start,
             weeks,
         )
         booked = await self._per_week(
-            self._booked(clinic_id, start).where(AuditRow.at <= end), "at", start, weeks
+            AuditRow.at,
+            [AuditRow.clinic_id == clinic_id, AuditRow.action == BOOKED_ACTION],
+            start,
+            weeks,
         )
         return Weekly(start, tuple(series), tuple(reminders), tuple(booked))
 

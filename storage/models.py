@@ -203,6 +203,9 @@ class MembershipRow(Base):
             postgresql_where=text("left_at IS NULL"),
         ),
         Index("ix_memberships_clinic_id", "clinic_id"),
+        # Members over time on the dashboard: joins and departures by time, per clinic.
+        Index("ix_memberships_clinic_id_joined_at", "clinic_id", "joined_at"),
+        Index("ix_memberships_clinic_id_left_at", "clinic_id", "left_at"),
         NO_REUSE,
     )
 
@@ -305,13 +308,23 @@ class OutboxRow(Base):
             postgresql_where=text("state = 'claimed'"),
         ),
         Index("ix_outbox_broadcast_id", "broadcast_id"),
-        # The dashboard's reminders per week: sent reminders by time, covering the patient.
+        # The dashboard counts a clinic's reminders by index ranges alone (storage.dashboard):
+        # those sent, by time, and those still to come, by due time.
         Index(
-            "ix_outbox_sent_reminders",
+            "ix_outbox_clinic_sent_reminders",
+            "clinic_id",
             "sent_at",
-            "patient_id",
             sqlite_where=text("kind = 'reminder' AND state = 'sent'"),
             postgresql_where=text("kind = 'reminder' AND state = 'sent'"),
+        ),
+        Index(
+            "ix_outbox_clinic_pending_reminders",
+            "clinic_id",
+            "due_at",
+            "dedupe_key",
+            "patient_id",
+            sqlite_where=text("kind = 'reminder' AND state = 'pending'"),
+            postgresql_where=text("kind = 'reminder' AND state = 'pending'"),
         ),
         NO_REUSE,
     )
@@ -334,6 +347,9 @@ class OutboxRow(Base):
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="SET NULL")
     )
+    # The clinic it goes out under: set when planned, moved when the patient joins or
+    # leaves a clinic (storage.clinics). A copy for counting, so no foreign key to keep.
+    clinic_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
 
 

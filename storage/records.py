@@ -288,6 +288,8 @@ class NewMessage:
     payload: Mapping[str, Any] = field(default_factory=dict)
     priority: int | None = None
     broadcast_id: int | None = None
+    # The clinic the patient is a member of when it is planned (the dashboard counts by it).
+    clinic_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

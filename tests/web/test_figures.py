@@ -42,9 +42,15 @@ async def _clinic_with_members(database: Database, count: int) -> tuple[int, lis
 
 
 def _reminder(
-    patient_id: int, key: str, *, sent_at: datetime | None, due_at: datetime
+    patient_id: int,
+    key: str,
+    *,
+    sent_at: datetime | None,
+    due_at: datetime,
+    clinic_id: int | None,
 ) -> OutboxRow:
     return OutboxRow(
+        clinic_id=clinic_id,
         kind="reminder",
         patient_id=patient_id,
         chat_id=5000,
@@ -67,18 +73,37 @@ async def test_the_overview_counts_members_reminders_bookings_and_eligibility(
         await uow.patients.set_state(ids[0], PatientState.PAUSED)
         await uow.patients.set_state(ids[1], PatientState.BLOCKED)
         for index, patient_id in enumerate(ids):
-            # Sent while a member (joined `index` weeks ago): counted; one before: not.
+            # Sent while a member (joined `index` weeks ago): counted; one before (under no
+            # clinic): not.
             sent = NOW - timedelta(days=index * 3)
             uow.session.add(
-                _reminder(patient_id, f"may_book:botox:{index}", sent_at=sent, due_at=sent)
+                _reminder(
+                    patient_id,
+                    f"may_book:botox:{index}",
+                    sent_at=sent,
+                    due_at=sent,
+                    clinic_id=clinic_id,
+                )
             )
             early = NOW - timedelta(weeks=index + 1)
             uow.session.add(
-                _reminder(patient_id, f"heads_up:botox:{index}", sent_at=early, due_at=early)
+                _reminder(
+                    patient_id,
+                    f"heads_up:botox:{index}",
+                    sent_at=early,
+                    due_at=early,
+                    clinic_id=None,
+                )
             )
             soon = NOW + timedelta(days=index * 2 + 1)
             uow.session.add(
-                _reminder(patient_id, f"may_book:microneedling:{index}", sent_at=None, due_at=soon)
+                _reminder(
+                    patient_id,
+                    f"may_book:microneedling:{index}",
+                    sent_at=None,
+                    due_at=soon,
+                    clinic_id=clinic_id,
+                )
             )
         for patient_id in ids[:6]:
             await uow.audit.record(
