@@ -11,7 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC
 
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationBuilder, Defaults, JobQueue
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBUserWarning
@@ -28,12 +30,14 @@ from bot.handlers import register_all
 from bot.handlers.commands_menu import publish_patient_commands
 from bot.jobs import question_reminders
 from bot.jobs.clocked_queue import ClockedJobQueue
-from bot.jobs.guidance_replan import resume_at_start
+from bot.jobs.guidance_replan import ReplanRequest, queue_replan_on, resume_at_start
 from bot.observability.instrumented import InstrumentedApplication
 from bot.observability.metrics import Metrics
 from bot.observability.server import OperatorServer
 from bot.render.outbox import outbox_renderers
 from bot.update_processor import PerChatUpdateProcessor
+from bot.web.dashboard import DashboardServices, build_dashboard
+from bot.web.server import WebServer
 from storage.database import Database
 from storage.schema import upgrade_to_head
 
@@ -53,7 +57,7 @@ def build_application(
     owns_database = database is None
     the_clock: Clock = clock or SystemClock()
     metrics = Metrics()
-    operator_servers: list[OperatorServer] = []
+    operator_servers: list[OperatorServer | WebServer] = []
     # The one pace of the process, made once the database is open; replies use it too.
     paces: list[SendRateLimiter] = []
 
@@ -114,6 +118,15 @@ def build_application(
             )
             await server.start()
             operator_servers.append(server)
+        if settings.dashboard_port is not None:
+            dashboard = WebServer(
+                build_dashboard(dashboard_services(application)),
+                host=settings.dashboard_listen,
+                port=settings.dashboard_port,
+                name=f"clinic dashboard ({settings.dashboard_base_url})",
+            )
+            await dashboard.start()
+            operator_servers.append(dashboard)
         logger.info("bot @%s ready on %s", application.bot.username, db.dialect_name)
 
     async def post_shutdown(application: BotApp) -> None:
@@ -165,6 +178,37 @@ def build_application(
 
 
 DISPATCH_JOB = "dispatcher-wake"
+
+
+def dashboard_services(application: BotApp) -> DashboardServices:
+    """What the dashboard's pages use, from an initialised application (tests use it too)."""
+    services = application.bot_data.services
+
+    async def send_message(chat_id: int, text: str) -> str | None:
+        try:
+            await application.bot.send_message(
+                chat_id, text, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
+        except BadRequest as exc:
+            return exc.message
+        except TelegramError as exc:
+            logger.warning("dashboard test message to %s failed: %s", chat_id, exc)
+            return type(exc).__name__
+        return None
+
+    def queue_replan(clinic_id: int, version: int, actor: int, language: str) -> None:
+        jobs = application.job_queue
+        if jobs is None:  # pragma: no cover - build_application always gives one
+            raise RuntimeError("the application has no job queue")
+        # The author is told in their chat when it is done, as after a chat change.
+        queue_replan_on(jobs, ReplanRequest(clinic_id, version, actor, actor, language))
+
+    return DashboardServices(
+        core=services,
+        send_message=send_message,
+        queue_replan=queue_replan,
+        bot_username=lambda: application.bot.username,
+    )
 
 
 # Telegram's free limit, which replies keep to when the outbox pays for a higher one.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,6 +43,10 @@ EXAMPLES: dict[str, str] = {
     "INBOUND_WINDOW": "INBOUND_WINDOW=10",
     "BROADCAST_COOLDOWN_MINUTES": "BROADCAST_COOLDOWN_MINUTES=10",
     "BROADCAST_DAILY_CAP": "BROADCAST_DAILY_CAP=3",
+    "DASHBOARD_PORT": "DASHBOARD_PORT=8080",
+    "DASHBOARD_LISTEN": "DASHBOARD_LISTEN=127.0.0.1",
+    "DASHBOARD_URL": "DASHBOARD_URL=https://dashboard.example.org",
+    "DASHBOARD_SECRET": "DASHBOARD_SECRET=a-long-random-string-of-32-or-more-characters",
 }
 
 
@@ -95,6 +100,15 @@ class Settings(BaseSettings):
     # A clinic's broadcasts: at least this long apart, and at most this many a day.
     broadcast_cooldown_minutes: float = Field(default=10.0, ge=0, le=1440)
     broadcast_daily_cap: int = Field(default=3, ge=1, le=100)
+    # The clinic dashboard (docs/dashboard.md): off unless DASHBOARD_PORT is set.
+    dashboard_port: int | None = Field(default=None, ge=1, le=65535)
+    dashboard_listen: str = "127.0.0.1"
+    # The public address staff open (sign-in links point there); https also gives staff a
+    # menu button that opens it as a Telegram Mini App.
+    dashboard_url: str | None = None
+    # Signs session cookies; when unset, derived from the bot token (HMAC), so it is stable
+    # across restarts and changes when the token is revoked.
+    dashboard_secret: SecretStr | None = None
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -156,6 +170,35 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("https://", "http://")):
             raise ValueError("must be the public https:// address Telegram posts updates to")
         return value
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _dashboard_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be the address staff open, starting with https:// or http://")
+        return value.rstrip("/")
+
+    @field_validator("dashboard_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    @property
+    def dashboard_base_url(self) -> str:
+        """Where staff open the dashboard: DASHBOARD_URL, or this machine's port."""
+        if self.dashboard_url:
+            return self.dashboard_url
+        return f"http://127.0.0.1:{self.dashboard_port or 8080}"
+
+    def dashboard_key(self) -> bytes:
+        """The key signing dashboard sessions: DASHBOARD_SECRET, or derived from the token."""
+        if self.dashboard_secret is not None:
+            return self.dashboard_secret.get_secret_value().encode()
+        return hmac.new(self.token().encode(), b"interval-dashboard-session", "sha256").digest()
 
     def webhook(self) -> tuple[str, str]:
         """The webhook URL and its secret, or a ConfigError naming what is missing."""

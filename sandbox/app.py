@@ -233,6 +233,10 @@ class Sandbox:
         key = scope_key(dict(raw) if raw is not None else None)
         return list(self._state.commands.get((key, language_code), []))
 
+    def menu_button(self, chat_id: int | None) -> dict[str, Any] | None:
+        """The menu button the bot set for a chat (None: it set none)."""
+        return self._state.menu_buttons.get(chat_id)
+
     def webhook_info(self) -> dict[str, Any]:
         """What getWebhookInfo would answer now."""
         return self._webhook.info()

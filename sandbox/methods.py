@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
-from sandbox.errors import ApiError, bad_request, conflict, not_found
+from sandbox.errors import CHAT_NOT_FOUND, ApiError, bad_request, conflict, not_found
 from sandbox.gate import SEND_METHODS, SendGate
 from sandbox.messaging import Messaging
 from sandbox.params import Params
@@ -81,6 +81,7 @@ class BotApi:
             "setMyCommands": self.set_my_commands,
             "deleteMyCommands": self.delete_my_commands,
             "getMyCommands": self.get_my_commands,
+            "setChatMenuButton": self.set_chat_menu_button,
             "close": self.close,
         }
         # Telegram matches method names case-insensitively.
@@ -245,6 +246,21 @@ class BotApi:
                 raise bad_request("command description must be 1-256 characters long")
             commands.append(Command(command, description))
         self.state.commands[self._command_key(params)] = commands
+        return True
+
+    async def set_chat_menu_button(self, params: Params) -> bool:
+        """setChatMenuButton: a Mini App button needs text and an https URL, as at Telegram."""
+        chat_id = params.chat_id() if "chat_id" in params else None
+        if chat_id is not None and not isinstance(chat_id, int):
+            raise bad_request(CHAT_NOT_FOUND)
+        button = params.get_json("menu_button") if "menu_button" in params else {}
+        if not isinstance(button, dict):
+            raise bad_request("can't parse menu button JSON object")
+        if button.get("type") == "web_app":
+            url = str((button.get("web_app") or {}).get("url", ""))
+            if not url.startswith("https://") or not button.get("text"):
+                raise bad_request("BUTTON_URL_INVALID")
+        self.state.menu_buttons[chat_id] = button
         return True
 
     async def delete_my_commands(self, params: Params) -> bool:

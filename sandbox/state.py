@@ -169,6 +169,8 @@ class SandboxState:
         self.groups: dict[int, ChatState] = {}
         self.queries: dict[str, CallbackQuery] = {}
         self.commands: dict[tuple[tuple[object, ...], str], list[Command]] = {}
+        # setChatMenuButton: the menu button JSON per chat id (None: the default button).
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.files: dict[str, FileRecord] = {}
         self.sent: list[SentRecord] = []
         self.counters = Counters()
@@ -222,6 +224,7 @@ class SandboxState:
         self.chats.clear()
         self.queries.clear()
         self.commands.clear()
+        self.menu_buttons.clear()
         self.files.clear()
         self.sent.clear()
         self.seen_keys.clear()

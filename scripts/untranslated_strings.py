@@ -11,6 +11,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 KEYWORDS = {"gettext": None, "ngettext": (1, 2), "_": None}
+# Python code, and the dashboard's Jinja2 templates (their `_()` and `ngettext()` calls).
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
 
 
 def _quote(text: str) -> str:
@@ -35,7 +37,7 @@ def main() -> None:
                     translated.add(msgid[0] if isinstance(msgid, tuple) else msgid)
     seen: set[str] = set()
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        "bot", method_map=[("**.py", "python")], keywords=KEYWORDS
+        "bot", method_map=METHODS, keywords=KEYWORDS
     ):
         key = message[0] if isinstance(message, tuple) else message
         if key in translated or key in seen:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -60,6 +60,18 @@ class AuditRepository(Repository):
         rows = await self._session.scalars(
             select(AuditRow)
             .where(AuditRow.clinic_id == clinic_id)
+            .order_by(AuditRow.at.desc(), AuditRow.id.desc())
+            .limit(limit)
+        )
+        return [to_entry(row) for row in rows]
+
+    async def of_actions(
+        self, clinic_id: int, actions: Sequence[str], *, limit: int = 20
+    ) -> list[AuditEntry]:
+        """The clinic's entries of these actions, newest first."""
+        rows = await self._session.scalars(
+            select(AuditRow)
+            .where(AuditRow.clinic_id == clinic_id, AuditRow.action.in_(list(actions)))
             .order_by(AuditRow.at.desc(), AuditRow.id.desc())
             .limit(limit)
         )

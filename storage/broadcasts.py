@@ -31,6 +31,7 @@ def to_broadcast(row: BroadcastRow) -> Broadcast:
         created_at=row.created_at,
         finished_at=row.finished_at,
         queued_at=row.queued_at,
+        scheduled_for=row.scheduled_for,
     )
 
 
@@ -96,12 +97,15 @@ class BroadcastRepository(Repository):
         )
         return None if row is None else to_broadcast(row)
 
-    async def recent(self, clinic_id: int, *, limit: int = 5) -> list[Broadcast]:
-        """The clinic's latest broadcasts, newest first."""
+    async def recent(
+        self, clinic_id: int, *, limit: int = 5, drafts: bool = True
+    ) -> list[Broadcast]:
+        """The clinic's latest broadcasts, newest first (without drafts if `drafts` is False)."""
+        statement = select(BroadcastRow).where(BroadcastRow.clinic_id == clinic_id)
+        if not drafts:
+            statement = statement.where(BroadcastRow.state != BroadcastState.DRAFT.value)
         rows = await self._session.scalars(
-            select(BroadcastRow)
-            .where(BroadcastRow.clinic_id == clinic_id)
-            .order_by(BroadcastRow.created_at.desc(), BroadcastRow.id.desc())
+            statement.order_by(BroadcastRow.created_at.desc(), BroadcastRow.id.desc())
             .limit(limit)
             .execution_options(populate_existing=True)
         )
@@ -136,6 +140,8 @@ class BroadcastRepository(Repository):
                 total_count=len(recipients) + blocked,
                 blocked_count=blocked,
                 queued_at=now,
+                # Deliveries due later make a scheduled broadcast; it can be cancelled until then.
+                scheduled_for=due_at if due_at > now else None,
             )
             .execution_options(synchronize_session=False)
         )
@@ -153,6 +159,7 @@ class BroadcastRepository(Repository):
                     payload=payload,
                     priority=Priority.BROADCAST,
                     broadcast_id=broadcast_id,
+                    clinic_id=clinic_id,
                 )
                 for patient_id, chat_id in recipients
             ],

@@ -19,6 +19,7 @@ from storage.models import (
     StaffInviteRow,
     TreatmentRow,
 )
+from storage.outbox import LIVE_STATES
 from storage.records import (
     UNSET,
     Clinic,
@@ -439,7 +440,21 @@ class ClinicRepository(Repository):
         row = MembershipRow(patient_id=patient_id, clinic_id=clinic_id, joined_at=now)
         self._session.add(row)
         await self._session.flush()
+        await self._claim_outbox(patient_id, clinic_id)
         return to_membership(row)
+
+    async def _claim_outbox(self, patient_id: int, clinic_id: int | None) -> None:
+        """The patient's messages still to send are now counted for this clinic (or none).
+
+        `outbox.clinic_id` is the clinic a message goes out under, kept so that the
+        dashboard counts a clinic's reminders with one index range (storage.dashboard).
+        """
+        await self._session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.patient_id == patient_id, OutboxRow.state.in_(LIVE_STATES))
+            .values(clinic_id=clinic_id)
+            .execution_options(synchronize_session=False)
+        )
 
     async def leave(self, patient_id: int, *, now: datetime) -> Membership | None:
         """End the patient's active membership; the ended membership, or None if there was none."""
@@ -451,6 +466,8 @@ class ClinicRepository(Repository):
             .execution_options(synchronize_session=False, populate_existing=True)
         )
         row = result.scalars().first()
+        if row is not None:
+            await self._claim_outbox(patient_id, None)
         return None if row is None else to_membership(row)
 
     async def active_membership(self, patient_id: int) -> Membership | None:
@@ -520,6 +537,34 @@ class ClinicRepository(Repository):
             )
             for patient_id, chat_id, language, state, opt_out in rows.tuples()
         ]
+
+    async def member_counts(
+        self, clinic_id: int, *, treated_between: tuple[date, date] | None = None
+    ) -> dict[tuple[PatientState, bool], int]:
+        """How many current members (treated in the window, if given) per (state, opted out).
+
+        The counting twin of `members`, for audiences shown before anyone is written to:
+        one aggregate query instead of every member's row.
+        """
+        statement = (
+            select(PatientRow.state, PatientRow.broadcasts_opt_out, func.count())
+            .join(MembershipRow, MembershipRow.patient_id == PatientRow.id)
+            .where(MembershipRow.clinic_id == clinic_id, MembershipRow.left_at.is_(None))
+            .group_by(PatientRow.state, PatientRow.broadcasts_opt_out)
+        )
+        if treated_between is not None:
+            first, last = treated_between
+            statement = statement.where(
+                exists().where(
+                    TreatmentRow.patient_id == PatientRow.id,
+                    TreatmentRow.on.between(first, last),
+                )
+            )
+        rows = await self._session.execute(statement)
+        return {
+            (PatientState(state), bool(opt_out)): int(count)
+            for state, opt_out, count in rows.tuples()
+        }
 
     async def stats(self, clinic_id: int, *, now: datetime) -> ClinicStats:
         """Members by state, reminders sent in the last 30 days, and reminders to come."""

@@ -203,6 +203,9 @@ class MembershipRow(Base):
             postgresql_where=text("left_at IS NULL"),
         ),
         Index("ix_memberships_clinic_id", "clinic_id"),
+        # Members over time on the dashboard: joins and departures by time, per clinic.
+        Index("ix_memberships_clinic_id_joined_at", "clinic_id", "joined_at"),
+        Index("ix_memberships_clinic_id_left_at", "clinic_id", "left_at"),
         NO_REUSE,
     )
 
@@ -276,6 +279,8 @@ class BroadcastRow(Base):
     # When it was confirmed and its deliveries queued (None while a draft).
     queued_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # A broadcast scheduled from the dashboard starts then: its outbox rows are due then.
+    scheduled_for: Mapped[datetime | None]
 
 
 class OutboxRow(Base):
@@ -303,6 +308,24 @@ class OutboxRow(Base):
             postgresql_where=text("state = 'claimed'"),
         ),
         Index("ix_outbox_broadcast_id", "broadcast_id"),
+        # The dashboard counts a clinic's reminders by index ranges alone (storage.dashboard):
+        # those sent, by time, and those still to come, by due time.
+        Index(
+            "ix_outbox_clinic_sent_reminders",
+            "clinic_id",
+            "sent_at",
+            sqlite_where=text("kind = 'reminder' AND state = 'sent'"),
+            postgresql_where=text("kind = 'reminder' AND state = 'sent'"),
+        ),
+        Index(
+            "ix_outbox_clinic_pending_reminders",
+            "clinic_id",
+            "due_at",
+            "dedupe_key",
+            "patient_id",
+            sqlite_where=text("kind = 'reminder' AND state = 'pending'"),
+            postgresql_where=text("kind = 'reminder' AND state = 'pending'"),
+        ),
         NO_REUSE,
     )
 
@@ -324,6 +347,9 @@ class OutboxRow(Base):
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="SET NULL")
     )
+    # The clinic it goes out under: set when planned, moved when the patient joins or
+    # leaves a clinic (storage.clinics). A copy for counting, so no foreign key to keep.
+    clinic_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
 
 
@@ -351,6 +377,8 @@ class AuditRow(Base):
     __table_args__ = (
         CheckConstraint(_one_of("actor_kind", ACTOR_KINDS), name="actor_kind"),
         Index("ix_audit_log_clinic_id_at", "clinic_id", "at"),
+        # The dashboard counts one action of a clinic over time ("Booked" after a reminder).
+        Index("ix_audit_log_clinic_id_action_at", "clinic_id", "action", "at"),
         Index("ix_audit_log_subject_patient_id", "subject_patient_id"),
         NO_REUSE,
     )
@@ -389,6 +417,22 @@ class AftercareChangeRow(Base):
     # The owner's Telegram user id; null when the operator changed it from the CLI.
     changed_by: Mapped[int | None] = mapped_column(BigInteger)
     changed_at: Mapped[datetime]
+
+
+class DashboardSigninRow(Base):
+    """A single-use dashboard sign-in link sent to a staff member: only its hash is kept."""
+
+    __tablename__ = "dashboard_signins"
+    __table_args__ = (NO_REUSE,)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 (hex) of the link's token: a leaked table signs nobody in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class QuestionRow(Base):

@@ -647,5 +647,6 @@ def _values(message: NewMessage, now: datetime) -> dict[str, Any]:
         "sent_at": None,
         "telegram_message_id": None,
         "broadcast_id": message.broadcast_id,
+        "clinic_id": message.clinic_id,
         "created_at": now,
     }

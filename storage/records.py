@@ -272,6 +272,8 @@ class Broadcast:
     finished_at: datetime | None
     # When it was confirmed (None while a draft).
     queued_at: datetime | None = None
+    # When a scheduled broadcast starts (its deliveries are due then); None: at once.
+    scheduled_for: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +288,8 @@ class NewMessage:
     payload: Mapping[str, Any] = field(default_factory=dict)
     priority: int | None = None
     broadcast_id: int | None = None
+    # The clinic the patient is a member of when it is planned (the dashboard counts by it).
+    clinic_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from storage.aftercare import AftercareRepository
 from storage.audit import AuditRepository
 from storage.broadcasts import BroadcastRepository
 from storage.clinics import ClinicRepository
+from storage.dashboard import DashboardRepository
 from storage.dismissals import DismissalRepository
 from storage.guidance import GuidanceRepository
 from storage.outbox import OutboxRepository
@@ -48,6 +49,7 @@ class UnitOfWork:
     pace: PaceRepository
     aftercare: AftercareRepository
     questions: QuestionRepository
+    dashboard: DashboardRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], dialect_name: str) -> None:
         self._sessions = sessions
@@ -72,6 +74,7 @@ class UnitOfWork:
         self.pace = PaceRepository(session, dialect)
         self.aftercare = AftercareRepository(session, dialect)
         self.questions = QuestionRepository(session, dialect)
+        self.dashboard = DashboardRepository(session, dialect)
         return self
 
     async def __aexit__(

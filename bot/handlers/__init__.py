@@ -13,6 +13,7 @@ from bot.handlers import (
     ask,
     calendar_file,
     clinic_join,
+    dashboard,
     errors,
     fallback,
     free_text,
@@ -57,6 +58,7 @@ HANDLER_MODULES = (
     staff,
     ask,  # /ask and 💬 Ask my clinic: a patient's question to their clinic
     question_answers,  # also group -5: a staff member's Telegram reply to a question's copy
+    dashboard,  # /dashboard: staff get a sign-in link to the clinic dashboard
     help,
     free_text,  # after every conversation: a flow waiting for text gets it first
     fallback,  # last: it answers whatever nothing else took

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 from telegram.error import TelegramError
+from telegram.ext import JobQueue
 
 from bot.context import AppContext, Services
 from bot.i18n import translator
@@ -35,7 +36,12 @@ class ReplanRequest:
 
 def queue_replan(context: AppContext, request: ReplanRequest) -> None:
     """Run the re-plan as a job, now."""
-    context.jobs.run_once(
+    queue_replan_on(context.jobs, request)
+
+
+def queue_replan_on(jobs: JobQueue[AppContext], request: ReplanRequest) -> None:
+    """Run the re-plan as a job of this queue, now (the dashboard has no handler context)."""
+    jobs.run_once(
         _replan,
         when=0,
         data=request,

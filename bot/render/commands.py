@@ -35,5 +35,6 @@ def staff_commands(language: str) -> list[BotCommand]:
         BotCommand("guidance", _("Your clinic's spacing rules")),
         BotCommand("stats", _("Your clinic's numbers")),
         BotCommand("staff", _("Your clinic's staff, invites and join link")),
+        BotCommand("dashboard", _("Sign in to your clinic's web dashboard")),
         *patient_commands(language),
     ]

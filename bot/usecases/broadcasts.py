@@ -99,6 +99,35 @@ def split_audience(members: list[Member]) -> Reach:
     return Reach(tuple(recipients), blocked, paused, opted_out)
 
 
+@dataclass(frozen=True)
+class ReachCount:
+    """How an audience splits, counted only (the compose screen, before any draft)."""
+
+    recipients: int
+    blocked: int
+    paused: int
+    opted_out: int
+
+
+async def count_reach(
+    uow: UnitOfWork, clinic: Clinic, audience: Audience, now: datetime
+) -> ReachCount:
+    """`split_audience`'s split, counted by the database: the same rule, no member rows."""
+    today = now.astimezone(ZoneInfo(clinic.timezone)).date()
+    counts = await uow.clinics.member_counts(clinic.id, treated_between=audience.window(today))
+    opted_out = sum(n for (_state, out), n in counts.items() if out)
+
+    def staying(state: PatientState) -> int:
+        return counts.get((state, False), 0)
+
+    return ReachCount(
+        recipients=staying(PatientState.ACTIVE),
+        blocked=staying(PatientState.BLOCKED),
+        paused=staying(PatientState.PAUSED),
+        opted_out=opted_out,
+    )
+
+
 async def _reach(uow: UnitOfWork, clinic: Clinic, audience: Audience, now: datetime) -> Reach:
     today = now.astimezone(ZoneInfo(clinic.timezone)).date()
     members = await uow.clinics.members(clinic.id, treated_between=audience.window(today))
@@ -217,8 +246,13 @@ async def confirm_broadcast(
     language: str,
     now: datetime,
     limits: SendingLimits | None = None,
+    start_at: datetime | None = None,
 ) -> Confirmation:
     """Queue one outbox row per recipient, once; only the author, only staff, only drafts.
+
+    With `start_at` (later than `now`) the deliveries are due then: a scheduled broadcast,
+    kept by the outbox like any other row, so it starts after a restart too and is
+    cancelled like one in progress. Opt-outs and departures until then are checked at send.
 
     The audience is counted again at this moment: someone who opted out or blocked the bot
     since the draft is not written to. A clinic within its cooldown, or at its daily cap,
@@ -243,7 +277,7 @@ async def confirm_broadcast(
             broadcast_id,
             recipients=[(m.patient_id, m.chat_id) for m in reach.recipients],
             payload=encode(BroadcastMessage(broadcast.text, clinic.id, clinic.name, language)),
-            due_at=now,
+            due_at=start_at if start_at is not None and start_at > now else now,
             now=now,
             blocked=reach.blocked,
         )
@@ -261,6 +295,7 @@ async def confirm_broadcast(
                 "blocked": reach.blocked,
                 "paused": reach.paused,
                 "opted_out": reach.opted_out,
+                "scheduled": start_at is not None and start_at > now,
             },
         )
         # An empty audience has nothing to wait for.

@@ -55,14 +55,19 @@ class GuidanceView:
 
 
 async def guidance_view(
-    database: Database, clinic_id: int, telegram_user_id: int, now: datetime
+    database: Database,
+    clinic_id: int,
+    telegram_user_id: int,
+    now: datetime,
+    *,
+    history_limit: int = 5,
 ) -> GuidanceView:
     """The clinic's rules beside the defaults (NotStaffError for anyone but its staff)."""
     async with database.unit_of_work() as uow:
         clinic = await require_staff(uow, clinic_id, telegram_user_id)
         member = await uow.clinics.staff_member(clinic_id, telegram_user_id)
         current = await uow.guidance.current(clinic_id)
-        history = await uow.guidance.history(clinic_id, limit=5)
+        history = await uow.guidance.history(clinic_id, limit=history_limit)
         members = await uow.clinics.members(clinic_id, states=(PatientState.ACTIVE,))
         await uow.audit.record(
             "staff.viewed_guidance",

@@ -73,7 +73,7 @@ async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
         keys = [message.dedupe_key for message in pending]
         await uow.outbox.cancel(patient_id, keys)
         return PlanDiff(add=(), cancel=tuple(keys), keep=())
-    guidance, _clinic_id = await guidance_for(uow, patient_id)
+    guidance, clinic_id = await guidance_for(uow, patient_id)
     history = await uow.treatments.history(patient_id)
     dismissed = await uow.dismissals.for_patient(patient_id)
     plan = [
@@ -114,6 +114,7 @@ async def replan(uow: UnitOfWork, patient_id: int, now: datetime) -> PlanDiff:
                     due_at=planned.due_at,
                     dedupe_key=planned.key,
                     payload=reminder_payload(planned, digest),
+                    clinic_id=clinic_id,
                 )
                 for planned in diff.add
             ],

@@ -23,8 +23,16 @@ from bot.usecases.planning import local_today, replan
 from bot.usecases.treatments import LogResult, conflicts, log_treatment
 from rules import Procedure, ReminderKind, Violation
 from rules.reminders import local_instant, shift_out_of_quiet, zone_for
+from storage.dashboard import BOOKED_ACTION
 from storage.database import Database
-from storage.records import NewMessage, OutboxKind, OutboxMessage, OutboxState, Patient
+from storage.records import (
+    ActorKind,
+    NewMessage,
+    OutboxKind,
+    OutboxMessage,
+    OutboxState,
+    Patient,
+)
 
 SNOOZE_DAYS = 3
 # A notice in these states is still to come: pressing again only reports its date.
@@ -203,6 +211,22 @@ async def bookable_reminder(
 async def book_from_reminder(
     database: Database, patient: Patient, outbox_id: int, on: date, now: datetime
 ) -> Booked:
-    """ "Booked" with a date: log the reminder's procedure as planned on `on`."""
+    """ "Booked" with a date: log the reminder's procedure as planned on `on`.
+
+    The booking is also an audit entry for the patient's clinic: the dashboard's reminders
+    -> bookings conversion counts them (no date or procedure is kept in it).
+    """
     _shown, procedure = await bookable_reminder(database, patient, outbox_id)
-    return await book(database, patient, procedure, on, now)
+    booked = await book(database, patient, procedure, on, now)
+    async with database.unit_of_work() as uow:
+        membership = await uow.clinics.active_membership(patient.id)
+        if membership is not None:
+            await uow.audit.record(
+                BOOKED_ACTION,
+                at=now,
+                actor_kind=ActorKind.PATIENT,
+                clinic_id=membership.clinic_id,
+                subject_patient_id=patient.id,
+            )
+            await uow.commit()
+    return booked

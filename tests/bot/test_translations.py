@@ -13,12 +13,14 @@ from bot.i18n import translator
 
 BOT_DIR = Path(bot.__file__).parent
 KEYWORDS = {"gettext": None, "ngettext": (1, 2), "_": None}
+# Python code, and the dashboard's Jinja2 templates (their `_()` and `ngettext()` calls).
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2.ext:babel_extract")]
 
 
 def _extracted() -> set[str]:
     found: set[str] = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
-        str(BOT_DIR), method_map=[("**.py", "python")], keywords=KEYWORDS
+        str(BOT_DIR), method_map=METHODS, keywords=KEYWORDS
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found

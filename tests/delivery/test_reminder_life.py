@@ -287,3 +287,25 @@ async def test_nothing_is_sent_after_stop_or_after_the_patient_blocked_the_bot(
     assert await advance_to(clock, bot_app, MAY_BOOK + timedelta(days=120)) == 0
     assert [m.text for m in stopper.messages[1:]] == []
     assert blocker.messages == []
+
+
+async def test_booked_after_a_reminder_counts_for_the_members_clinic_and_no_other(
+    bot_app: BotApp, sandbox: Sandbox, bot_database: Database, clock: FakeClock
+) -> None:
+    patient = await _logged(bot_database, sandbox, clock)
+    async with bot_database.unit_of_work() as uow:
+        clinic = await uow.clinics.create("Clínica Sol", now=clock.now(), timezone="Europe/Berlin")
+        other = await uow.clinics.create("Elsewhere", now=clock.now(), timezone="Europe/Berlin")
+        await uow.clinics.join(patient.id, clinic.id, now=clock.now())
+        await uow.commit()
+    ana = sandbox.user(1001)
+    await advance_to(clock, bot_app, MAY_BOOK)
+    await ana.press(await ana.next_message(), "✅ Booked")
+    await ana.next_message()
+    await ana.send("20 Dec")
+    await ana.next_message()
+    async with bot_database.unit_of_work(read_only=True) as uow:
+        mine = await uow.dashboard.figures(clinic.id, now=clock.now())
+        theirs = await uow.dashboard.figures(other.id, now=clock.now())
+    assert (mine.booked_30d, mine.reminders_30d) == (1, 1)
+    assert (theirs.booked_30d, theirs.reminders_30d) == (0, 0)
