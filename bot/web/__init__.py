@@ -1,0 +1,1 @@
+"""The bot's public HTTP edge: the Telegram webhook receiver."""
