@@ -13,7 +13,7 @@ import hmac
 import json
 import logging
 
-from aiohttp import web
+from aiohttp import HttpVersion11, hdrs, web
 from telegram import Update
 from telegram.ext import Application
 
@@ -48,7 +48,7 @@ class WebhookReceiver:
         """The aiohttp application (also what tests serve on a port of their own)."""
         # client_max_size guards any later request.read(); our handler never calls it.
         app = web.Application(client_max_size=self._max_body)
-        app.router.add_post(self._path, self._receive)
+        app.router.add_post(self._path, self._receive, expect_handler=self._expect)
         return app
 
     async def start(self) -> None:
@@ -69,9 +69,23 @@ class WebhookReceiver:
             await self._runner.cleanup()
             self._runner = None
 
-    async def _receive(self, request: web.Request) -> web.Response:
-        # Nothing of the body has been read yet: aiohttp hands us the request after the
-        # headers. Every refusal below is decided from them alone.
+    async def _expect(self, request: web.Request) -> web.Response | None:
+        """`Expect: 100-continue`: invite the body only if the headers would be accepted."""
+        # aiohttp's default says "100 Continue" to everyone, and a client would then start
+        # sending a body we are about to refuse.
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return refusal
+        if request.version != HttpVersion11:
+            return None  # HTTP/1.0 has no interim answers: the body simply follows
+        if request.headers.get(hdrs.EXPECT, "").lower() != "100-continue":
+            return _refuse(417)
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        request.writer.output_size = 0  # the 100 is not the response: its size starts now
+        return None
+
+    def _refusal(self, request: web.Request) -> web.Response | None:
+        """A 403 or 413 decided from the headers alone, or None if they are acceptable."""
         if not self._has_secret(request):
             logger.warning("webhook request refused: missing or wrong secret header")
             return _refuse(403)
@@ -79,6 +93,14 @@ class WebhookReceiver:
         if declared is not None and declared > self._max_body:
             logger.warning("webhook request refused: %d bytes declared", declared)
             return _refuse(413)
+        return None
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        # Nothing of the body has been read yet: aiohttp hands us the request after the
+        # headers. Every refusal below is decided from them alone.
+        refusal = self._refusal(request)
+        if refusal is not None:
+            return refusal
         body = await self._read_at_most(request)
         if body is None:
             logger.warning("webhook request refused: body over %d bytes", self._max_body)

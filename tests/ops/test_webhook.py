@@ -155,6 +155,26 @@ async def test_ten_megabytes_without_the_secret_are_refused_from_the_headers_alo
     assert receiver.queued == 0
 
 
+async def test_a_client_asking_to_continue_is_not_invited_to_send_a_refused_body(
+    receiver: Receiver,
+) -> None:
+    reader, writer = await receiver.send_headers(
+        {"Content-Length": str(TEN_MB), "Expect": "100-continue"}
+    )
+    assert await _status(reader) == 403  # not "100 Continue"
+    writer.close()
+    body = json.dumps(_start_update(5, 3003)).encode()
+    reader, writer = await receiver.send_headers(
+        {SECRET_HEADER: SECRET, "Content-Length": str(len(body)), "Expect": "100-continue"}
+    )
+    assert await _status(reader) == 100
+    writer.write(body)
+    await reader.readline()  # the blank line after the interim answer
+    assert await _status(reader) == 200
+    writer.close()
+    assert receiver.queued == 1
+
+
 async def test_a_wrong_secret_is_refused_before_the_body(receiver: Receiver) -> None:
     body = json.dumps(_start_update(1, 3003)).encode()
     reader, writer = await receiver.send_headers(
