@@ -10,6 +10,8 @@
     interval-bot clinic staff role NAME USER owner|staff
     interval-bot clinic rotate-join NAME
     interval-bot clinic set NAME [--timezone TZ] [--contact TEXT] [--booking-url URL]
+                             [--opening-hours HOURS] [--question-reminder-hours N]
+    interval-bot clinic aftercare NAME --procedure P [--show|--replace T|--extend T|--default]
 
 The first person to use any invite of a clinic becomes its owner; `invite --owner` names
 another. USER is a Telegram user id, as `staff list` prints it.
@@ -29,7 +31,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.cli.clinic_aftercare_command import register_aftercare
 from bot.config import Settings, load_settings
+from rules.opening_hours import OpeningHoursError
 
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 1
@@ -39,7 +43,7 @@ MAX_CONTACT = 500
 T = TypeVar("T")
 
 
-class _BadInputError(Exception):
+class BadInputError(Exception):
     """One line for the operator, exit 2."""
 
 
@@ -166,7 +170,20 @@ def register(subparsers: Any) -> None:
     change.add_argument("--timezone", type=_timezone, metavar="TZ", help="an IANA time zone")
     change.add_argument("--contact", type=_contact_or_empty, metavar="TEXT", help="'' removes it")
     change.add_argument("--booking-url", type=_url_or_empty, metavar="URL", help="'' removes it")
+    change.add_argument(
+        "--opening-hours",
+        metavar="HOURS",
+        help="when unanswered questions count, e.g. 'mon-fri 09:00-18:00; sat 10:00-14:00'; "
+        "'' counts every hour",
+    )
+    change.add_argument(
+        "--question-reminder-hours",
+        type=_positive,
+        metavar="N",
+        help="hours (of opening time, if set) before an unanswered question reminds staff",
+    )
     change.set_defaults(handler=set_command)
+    register_aftercare(commands)
 
 
 def _positive(text: str) -> int:
@@ -194,7 +211,7 @@ def _usage(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], in
 # --- running -----------------------------------------------------------------------------
 
 
-def _run(args: argparse.Namespace, work: Callable[[Settings, Any], Awaitable[T]]) -> int:
+def run(args: argparse.Namespace, work: Callable[[Settings, Any], Awaitable[T]]) -> int:
     """Upgrade the schema, run `work(settings, database)`, map failures to one line."""
     from sqlalchemy.exc import DBAPIError
 
@@ -214,7 +231,7 @@ def _run(args: argparse.Namespace, work: Callable[[Settings, Any], Awaitable[T]]
 
     try:
         asyncio.run(main())
-    except _BadInputError as exc:
+    except BadInputError as exc:
         print(f"interval-bot clinic: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except _UnavailableError as exc:
@@ -246,7 +263,8 @@ async def _bot_username(settings: Settings) -> str:
     return me.username
 
 
-def _now() -> datetime:
+def now() -> datetime:
+    """The wall clock, as the bot itself reads it."""
     from bot.clock import SystemClock
 
     return SystemClock().now()
@@ -274,10 +292,10 @@ def create_command(args: argparse.Namespace) -> int:
                 timezone=args.timezone or settings.default_timezone,
                 contact=args.contact or None,
                 booking_url=args.booking_url or None,
-                now=_now(),
+                now=now(),
             )
         except clinics.ClinicNameTakenError:
-            raise _BadInputError(f"a clinic named {args.name!r} already exists") from None
+            raise BadInputError(f"a clinic named {args.name!r} already exists") from None
         clinic = created.clinic
         print(f"clinic {clinic.id}: {clinic.name}")
         for line in _links(
@@ -285,7 +303,7 @@ def create_command(args: argparse.Namespace) -> int:
         ):
             print(line)
 
-    return _run(args, work)
+    return run(args, work)
 
 
 def list_command(args: argparse.Namespace) -> int:
@@ -293,7 +311,7 @@ def list_command(args: argparse.Namespace) -> int:
     from bot.usecases import clinics
 
     async def work(settings: Settings, database: Any) -> None:
-        found = await clinics.list_clinics(database, _now())
+        found = await clinics.list_clinics(database, now())
         if not found:
             print("no clinics yet: create one with `interval-bot clinic create NAME`")
         for clinic, stats in found:
@@ -302,7 +320,7 @@ def list_command(args: argparse.Namespace) -> int:
                 f"\tguidance v{clinic.guidance_version}"
             )
 
-    return _run(args, work)
+    return run(args, work)
 
 
 def show_command(args: argparse.Namespace) -> int:
@@ -311,9 +329,9 @@ def show_command(args: argparse.Namespace) -> int:
 
     async def work(settings: Settings, database: Any) -> None:
         try:
-            report = await clinics.show_clinic(database, args.name, _now())
+            report = await clinics.show_clinic(database, args.name, now())
         except clinics.UnknownClinicError as exc:
-            raise _BadInputError(str(exc)) from None
+            raise BadInputError(str(exc)) from None
         username = await _bot_username(settings)
         clinic, stats = report.clinic, report.stats
         print(f"clinic {clinic.id}: {clinic.name}")
@@ -341,16 +359,17 @@ def show_command(args: argparse.Namespace) -> int:
                 f"failed {broadcast.failed} of {broadcast.total}"
             )
 
-    return _run(args, work)
+    return run(args, work)
 
 
-async def _clinic_id(database: Any, name: str) -> int:
+async def clinic_id_named(database: Any, name: str) -> int:
+    """The id of the clinic called `name`; BadInputError if there is none."""
     from bot.usecases import clinics, team
 
     try:
         return await team.clinic_id_named(database, name)
     except clinics.UnknownClinicError as exc:
-        raise _BadInputError(str(exc)) from None
+        raise BadInputError(str(exc)) from None
 
 
 def invite_command(args: argparse.Namespace) -> int:
@@ -359,10 +378,10 @@ def invite_command(args: argparse.Namespace) -> int:
     from storage.records import StaffRole
 
     async def work(settings: Settings, database: Any) -> None:
-        clinic_id = await _clinic_id(database, args.name)
+        clinic_id = await clinic_id_named(database, args.name)
         username = await _bot_username(settings)
         role = StaffRole.OWNER if args.owner else StaffRole.STAFF
-        invite = await team.create_invite(database, clinic_id, role, None, _now())
+        invite = await team.create_invite(database, clinic_id, role, None, now())
         expires = invite.expires_at.isoformat(timespec="minutes")
         print(
             f"staff invite #{invite.id} ({role}): "
@@ -370,7 +389,7 @@ def invite_command(args: argparse.Namespace) -> int:
             f"(single use, expires {expires})"
         )
 
-    return _run(args, work)
+    return run(args, work)
 
 
 def invites_list_command(args: argparse.Namespace) -> int:
@@ -378,8 +397,8 @@ def invites_list_command(args: argparse.Namespace) -> int:
     from bot.usecases import team
 
     async def work(settings: Settings, database: Any) -> None:
-        clinic_id = await _clinic_id(database, args.name)
-        now = _now()
+        clinic_id = await clinic_id_named(database, args.name)
+        today = now()
         found = await team.all_invites(database, clinic_id)
         if not found:
             print(f"no invites: make one with `interval-bot clinic invite {args.name!r}`")
@@ -388,13 +407,13 @@ def invites_list_command(args: argparse.Namespace) -> int:
                 status = f"used {invite.used_at.isoformat(timespec='minutes')} by {invite.used_by}"
             elif invite.revoked_at is not None:
                 status = f"revoked {invite.revoked_at.isoformat(timespec='minutes')}"
-            elif invite.expires_at <= now:
+            elif invite.expires_at <= today:
                 status = f"expired {invite.expires_at.isoformat(timespec='minutes')}"
             else:
                 status = f"open until {invite.expires_at.isoformat(timespec='minutes')}"
             print(f"#{invite.id}\t{invite.role}\t{status}")
 
-    return _run(args, work)
+    return run(args, work)
 
 
 def invites_revoke_command(args: argparse.Namespace) -> int:
@@ -402,14 +421,14 @@ def invites_revoke_command(args: argparse.Namespace) -> int:
     from bot.usecases import team
 
     async def work(settings: Settings, database: Any) -> None:
-        clinic_id = await _clinic_id(database, args.name)
-        if not await team.revoke_invite(database, clinic_id, args.invite, None, _now()):
-            raise _BadInputError(
+        clinic_id = await clinic_id_named(database, args.name)
+        if not await team.revoke_invite(database, clinic_id, args.invite, None, now()):
+            raise BadInputError(
                 f"invite #{args.invite} of {args.name!r} is unknown, used or already revoked"
             )
         print(f"invite #{args.invite} revoked: its link no longer works")
 
-    return _run(args, work)
+    return run(args, work)
 
 
 def staff_list_command(args: argparse.Namespace) -> int:
@@ -417,8 +436,8 @@ def staff_list_command(args: argparse.Namespace) -> int:
     from bot.usecases import team
 
     async def work(settings: Settings, database: Any) -> None:
-        clinic_id = await _clinic_id(database, args.name)
-        found = await team.team(database, clinic_id, None, _now())
+        clinic_id = await clinic_id_named(database, args.name)
+        found = await team.team(database, clinic_id, None, now())
         if not found.members:
             print(f"no staff yet: send an invite (`interval-bot clinic invite {args.name!r}`)")
         for member in found.members:
@@ -427,7 +446,7 @@ def staff_list_command(args: argparse.Namespace) -> int:
                 f"\tsince {member.added_at.date().isoformat()}"
             )
 
-    return _run(args, work)
+    return run(args, work)
 
 
 _REFUSED = {
@@ -441,15 +460,15 @@ def staff_remove_command(args: argparse.Namespace) -> int:
     from bot.usecases import team
 
     async def work(settings: Settings, database: Any) -> None:
-        clinic_id = await _clinic_id(database, args.name)
-        removal = await team.remove_member(database, clinic_id, args.user, None, _now())
+        clinic_id = await clinic_id_named(database, args.name)
+        removal = await team.remove_member(database, clinic_id, args.user, None, now())
         if removal.kind != "done" or removal.member is None:
-            raise _BadInputError(_REFUSED[removal.kind].format(user=args.user, name=args.name))
+            raise BadInputError(_REFUSED[removal.kind].format(user=args.user, name=args.name))
         print(f"telegram user {args.user} removed from {args.name!r}: refused from now on")
         if not await _tell_removed(settings, removal):
             print("(they could not be told through the Bot API; the removal stands)")
 
-    return _run(args, work)
+    return run(args, work)
 
 
 async def _tell_removed(settings: Settings, removal: Any) -> bool:
@@ -473,18 +492,18 @@ def staff_role_command(args: argparse.Namespace) -> int:
     from storage.records import StaffRole
 
     async def work(settings: Settings, database: Any) -> None:
-        clinic_id = await _clinic_id(database, args.name)
+        clinic_id = await clinic_id_named(database, args.name)
         kind = await team.set_member_role(
-            database, clinic_id, args.user, StaffRole(args.role), None, _now()
+            database, clinic_id, args.user, StaffRole(args.role), None, now()
         )
         if kind == "unchanged":
             print(f"telegram user {args.user} already is {args.role} of {args.name!r}")
             return
         if kind != "done":
-            raise _BadInputError(_REFUSED[kind].format(user=args.user, name=args.name))
+            raise BadInputError(_REFUSED[kind].format(user=args.user, name=args.name))
         print(f"telegram user {args.user} is now {args.role} of {args.name!r}")
 
-    return _run(args, work)
+    return run(args, work)
 
 
 def rotate_join_command(args: argparse.Namespace) -> int:
@@ -492,13 +511,13 @@ def rotate_join_command(args: argparse.Namespace) -> int:
     from bot.usecases import clinics, team
 
     async def work(settings: Settings, database: Any) -> None:
-        clinic_id = await _clinic_id(database, args.name)
+        clinic_id = await clinic_id_named(database, args.name)
         username = await _bot_username(settings)
-        clinic = await team.rotate_join_link(database, clinic_id, None, _now())
+        clinic = await team.rotate_join_link(database, clinic_id, None, now())
         print(f"new patient join link: {clinics.deep_link(username, clinics.join_payload(clinic))}")
         print("the old link no longer works; members stay members")
 
-    return _run(args, work)
+    return run(args, work)
 
 
 def set_command(args: argparse.Namespace) -> int:
@@ -509,10 +528,16 @@ def set_command(args: argparse.Namespace) -> int:
     timezone: str | Unset = UNSET if args.timezone is None else args.timezone
     contact: str | Unset | None = UNSET if args.contact is None else (args.contact or None)
     booking: str | Unset | None = UNSET if args.booking_url is None else (args.booking_url or None)
-    if timezone is UNSET and contact is UNSET and booking is UNSET:
+    hours: str | Unset | None = (
+        UNSET if args.opening_hours is None else (args.opening_hours.strip() or None)
+    )
+    wait: int | Unset = (
+        UNSET if args.question_reminder_hours is None else args.question_reminder_hours
+    )
+    if all(value is UNSET for value in (timezone, contact, booking, hours, wait)):
         print(
-            "interval-bot clinic set: nothing to change "
-            "(give --contact, --booking-url or --timezone)",
+            "interval-bot clinic set: nothing to change (give --contact, --booking-url, "
+            "--timezone, --opening-hours or --question-reminder-hours)",
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -522,16 +547,20 @@ def set_command(args: argparse.Namespace) -> int:
             clinic = await clinics.update_clinic(
                 database,
                 args.name,
-                _now(),
+                now(),
                 timezone=timezone,
                 contact=contact,
                 booking_url=booking,
+                opening_hours=hours,
+                question_reminder_hours=wait,
             )
-        except clinics.UnknownClinicError as exc:
-            raise _BadInputError(str(exc)) from None
+        except (clinics.UnknownClinicError, OpeningHoursError) as exc:
+            raise BadInputError(str(exc)) from None
         print(
             f"clinic {clinic.id}: {clinic.name}: time zone {clinic.timezone}, "
-            f"contact {clinic.contact or '-'}, booking link {clinic.booking_url or '-'}"
+            f"contact {clinic.contact or '-'}, booking link {clinic.booking_url or '-'}, "
+            f"opening hours {clinic.opening_hours or '-'}, "
+            f"questions remind staff after {clinic.question_reminder_hours} h"
         )
 
-    return _run(args, work)
+    return run(args, work)

@@ -86,6 +86,20 @@ async def aftercare_view(
     )
 
 
+async def operator_view(database: Database, clinic_id: int, procedure: Procedure) -> AftercareView:
+    """The clinic's note for `procedure` as the operator sees it (NotStaffError if no clinic)."""
+    async with database.unit_of_work(read_only=True) as uow:
+        clinic = await _allowed(uow, clinic_id, None)
+        current = await uow.aftercare.current(clinic_id)
+    return AftercareView(
+        clinic=clinic,
+        procedure=procedure,
+        defaults=default_aftercare().get(procedure, ()),
+        change=current.get(procedure),
+        can_change=True,
+    )
+
+
 class BadAftercareError(ValueError):
     """The text or the reason is empty or too long."""
 

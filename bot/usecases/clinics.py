@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.usecases.planning import replan
+from rules.opening_hours import parse_opening_hours
 from storage.clinics import ClinicNameTakenError
 from storage.database import Database
 from storage.records import (
@@ -245,12 +246,21 @@ async def update_clinic(
     timezone: str | Unset = UNSET,
     contact: str | Unset | None = UNSET,
     booking_url: str | Unset | None = UNSET,
+    opening_hours: str | Unset | None = UNSET,
+    question_reminder_hours: int | Unset = UNSET,
 ) -> Clinic:
-    """Change a clinic's time zone, contact or booking link; UnknownClinicError if none."""
+    """Change a clinic's details; UnknownClinicError if none, OpeningHoursError if unreadable."""
+    if isinstance(opening_hours, str):
+        parse_opening_hours(opening_hours)  # refuse before anything is written
     async with database.unit_of_work() as uow:
         clinic = await _named(uow, name)
         updated = await uow.clinics.update(
-            clinic.id, timezone=timezone, contact=contact, booking_url=booking_url
+            clinic.id,
+            timezone=timezone,
+            contact=contact,
+            booking_url=booking_url,
+            opening_hours=opening_hours,
+            question_reminder_hours=question_reminder_hours,
         )
         if updated is None:  # pragma: no cover - found by name in this transaction
             raise UnknownClinicError(f"no clinic named {name!r}")
@@ -260,6 +270,8 @@ async def update_clinic(
                 ("timezone", timezone),
                 ("contact", contact),
                 ("booking_url", booking_url),
+                ("opening_hours", opening_hours),
+                ("question_reminder_hours", question_reminder_hours),
             )
             if value is not UNSET
         ]

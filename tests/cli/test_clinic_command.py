@@ -133,6 +133,14 @@ async def test_list_show_invite_and_set(bot_api: str, capsys: pytest.CaptureFixt
         (["clinic", "staff", "role", "Aurora", "12", "boss"], "invalid choice"),
         (["clinic", "invites", "revoke", "Aurora", "x"], "is not a positive whole number"),
         (["clinic", "rotate-join", "Nowhere"], "no clinic named 'Nowhere'"),
+        (["clinic", "set", "Aurora", "--question-reminder-hours", "0"], "not a positive whole"),
+        (["clinic", "aftercare", "Nowhere", "--procedure", "botox", "--show"], "no clinic named"),
+        (["clinic", "aftercare", "X", "--procedure", "laser", "--show"], "invalid choice"),
+        (["clinic", "aftercare", "X", "--procedure", "botox", "--extend", "Hi"], "needs --reason"),
+        (
+            ["clinic", "aftercare", "X", "--procedure", "botox", "--default", "--extend", "x"],
+            "not allowed with argument",
+        ),
     ],
 )
 async def test_bad_input_is_one_line_and_exit_2(
@@ -143,6 +151,62 @@ async def test_bad_input_is_one_line_and_exit_2(
     assert out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert message in err
+
+
+async def test_opening_hours_and_the_question_wait_are_set_and_bad_hours_change_nothing(
+    bot_api: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await cli(capsys, "clinic", "create", "Aurora")
+    code, out, err = await cli(
+        capsys, "clinic", "set", "Aurora",
+        "--opening-hours", "mon-fri 09:00-18:00; sat 10:00-14:00", "--question-reminder-hours", "8",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert "opening hours mon-fri 09:00-18:00; sat 10:00-14:00" in out
+    assert "questions remind staff after 8 h" in out
+    code, out, err = await cli(capsys, "clinic", "set", "Aurora", "--opening-hours", "mon 9-5")
+    assert (code, out) == (2, "")
+    assert "'9-5' is not a time window such as 09:00-18:00" in err
+    code, out, _ = await cli(capsys, "clinic", "set", "Aurora", "--opening-hours", "")
+    assert "opening hours -" in out
+    assert "after 8 h" in out
+
+
+async def test_the_operator_reads_replaces_and_restores_a_clinics_aftercare_note(
+    bot_api: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await cli(capsys, "clinic", "create", "Aurora")
+    code, out, _ = await cli(
+        capsys, "clinic", "aftercare", "Aurora", "--procedure", "botox", "--show"
+    )
+    assert code == 0
+    assert "- Stay upright for about 4 hours" in out
+    assert "[manufacturer: BOTOX Cosmetic Medication Guide" in out
+    code, out, err = await cli(
+        capsys, "clinic", "aftercare", "Aurora", "--procedure", "botox",
+        "--replace", "Ice packs only.", "--reason", "Doctor's sheet",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    assert "aftercare version 1 saved (replace)" in out
+    assert "Ice packs only." in out
+    assert "Stay upright" not in out
+    code, out, _ = await cli(
+        capsys, "clinic", "aftercare", "Aurora", "--procedure", "botox",
+        "--replace", "Ice packs only.", "--reason", "again",
+    )  # fmt: skip
+    assert "nothing changed" in out
+    code, out, err = await cli(
+        capsys, "clinic", "aftercare", "Aurora", "--procedure", "botox",
+        "--extend", "x" * 1501, "--reason", "long",
+    )  # fmt: skip
+    assert (code, out) == (2, "")
+    assert "1 to 1500 characters" in err
+    code, out, _ = await cli(
+        capsys, "clinic", "aftercare", "Aurora", "--procedure", "botox", "--default",
+        "--reason", "Back to usual",
+    )  # fmt: skip
+    assert "aftercare version 2 saved (default)" in out
+    assert "- Stay upright for about 4 hours" in out
 
 
 async def test_a_taken_name_is_refused_with_one_line(

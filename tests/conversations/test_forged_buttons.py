@@ -253,10 +253,12 @@ async def _a_patients_session(
     confirm = await press_and_wait_for_edit(ana, calendar, "20")
     await ana.press(confirm, "✅ Save")
     await ana.next_message()
+    await ana.next_message()  # the aftercare note that follows a done treatment
     # Free text, a conflict and its "Save anyway".
     await ana.send("microneedling on 25.10.2026")
     await ana.press(await ana.next_message(), "⚠️ Save anyway")
     await ana.next_message()
+    await ana.next_message()  # its aftercare note
     # /history: an entry, its calendar, a conflicting day, the delete question.
     await ana.send("/history")
     page = await ana.next_message()

@@ -152,6 +152,7 @@ async def test_save_pressed_twice_quickly_saves_once(
     await ana.press(understood, "✅ Save")
     await ana.press(understood, "✅ Save")
     assert "✅ Saved" in ((await ana.next_message()).text or "")
+    assert "Aftercare for your Botox" in ((await ana.next_message()).text or "")
     assert "Already saved" in ((await ana.next_message()).text or "")
     assert await stored_treatments(bot_database, 1001) == [("botox", date(2026, 11, 23))]
 
@@ -211,6 +212,7 @@ async def test_a_spanish_speaker_writes_in_spanish(
     await lucia.press(understood, "✅ Guardar")
     saved = (await lucia.next_message()).text or ""
     assert saved.startswith("✅ Guardado: Bótox el lun, 23 nov 2026 (hecho).")
+    assert "Cuidados después de tu bótox" in ((await lucia.next_message()).text or "")
     await lucia.send("bótox previsto el 10 dic")
     assert "Bótox el jue, 10 dic 2026 (previsto)" in ((await lucia.next_message()).text or "")
     await lucia.send("hola")

@@ -203,8 +203,9 @@ async def test_save_pressed_twice_quickly_saves_once(
     confirm = await press_and_wait_for_edit(ana, calendar, "Today")
     await ana.press(confirm, "✅ Save")
     await ana.press(confirm, "✅ Save")
-    first, second = await ana.next_message(), await ana.next_message()
+    first, aftercare, second = [await ana.next_message() for _ in range(3)]
     assert (first.text or "").startswith("✅ Saved: Botox on Tue, 24 Nov 2026 (done).")
+    assert (aftercare.text or "").startswith("🩹 Aftercare for your Botox")
     assert (second.text or "").startswith("☑️ Already saved: Botox on Tue, 24 Nov 2026")
     await ana.wait_until_idle(quiet=0.1)
     assert [a.text for a in ana.answered_callbacks][-2:] == ["Saved.", "Already saved."]
@@ -350,6 +351,7 @@ async def test_a_spanish_speaker_logs_in_spanish(
     assert "al menos 14 días después del bótox" in saved
     assert "Avisos previstos" in saved
     assert "Confirma las fechas con tu profesional" in saved
+    assert "Cuidados después de tu bótox" in ((await lucia.next_message()).text or "")
     assert await stored_treatments(bot_database, 2002) == [("botox", date(2026, 11, 21))]
     await lucia.send("/log")
     calendar = await press_and_wait_for_edit(lucia, await lucia.next_message(), "Microneedling")

@@ -79,9 +79,11 @@ async def test_settings_shows_every_current_value_and_a_button_for_each(
         "🌙 Quiet hours",
         "🗣 Language / Idioma",
         "🔕 Turn clinic news off",
+        "🩹 Turn aftercare notes off",
         "🏥 Clinic",
         "✔️ Done",
     ]
+    assert "Aftercare notes: on" in text
     closed = await press_and_wait_for_edit(ana, menu, "✔️ Done")
     assert closed.buttons == []
     assert "Time zone: Europe/Berlin" in (closed.text or "")
