@@ -108,7 +108,7 @@ class WebhookReceiver:
         try:
             data = json.loads(body)
             update = Update.de_json(data, self._application.bot) if isinstance(data, dict) else None
-        except (ValueError, TypeError, KeyError):
+        except Exception:  # PTB's decoding of a malformed update can raise almost anything
             update = None
         if update is None:
             # The text of a malformed update may be a patient's: log its size, never it.

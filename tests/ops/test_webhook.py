@@ -243,7 +243,13 @@ async def test_a_body_that_is_not_an_update_is_answered_400_and_not_queued(
     receiver: Receiver,
 ) -> None:
     async with httpx.AsyncClient() as client:
-        for body in (b"not json", b"[1, 2]", b'{"no": "update_id"}'):
+        for body in (
+            b"not json",
+            b"[1, 2]",
+            b'{"no": "update_id"}',
+            b'{"update_id": 1, "message": "x"}',
+            b'{"update_id": 1, "message": {"chat": 5}}',
+        ):
             response = await client.post(
                 f"http://127.0.0.1:{receiver.port}/telegram",
                 content=body,
