@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -58,8 +59,20 @@ def pseudonym(telegram_user_id: int) -> str:
     return f"u-{digest.hexdigest()[:10]}"
 
 
+# PostgreSQL's own error messages quote row values ("Key (patient_id, procedure, on_date)=
+# (5, botox, 2026-11-19) already exists", "Failing row contains (...)"): hide_parameters
+# cannot reach those, so a logged traceback has them cut here.
+_ROW_VALUES = (
+    re.compile(r"(Key \([^)]*\)=)\((?:[^()]|\([^()]*\))*\)"),
+    re.compile(r"(Failing row contains )\((?:[^()]|\([^()]*\))*\)"),
+)
+
+
 class Redactor:
-    """Replaces every form of the given secrets (as is, URL-quoted, JSON-escaped) in a text."""
+    """Replaces every form of the given secrets (as is, URL-quoted, JSON-escaped) in a text.
+
+    Also cuts the row values PostgreSQL quotes in its error messages.
+    """
 
     def __init__(self, secrets: list[str]) -> None:
         forms: set[str] = set()
@@ -73,6 +86,8 @@ class Redactor:
         """The text with every secret replaced by `[REDACTED]`."""
         for form in self._forms:
             text = text.replace(form, REDACTED)
+        for pattern in _ROW_VALUES:
+            text = pattern.sub(rf"\1({REDACTED})", text)
         return text
 
 

@@ -11,8 +11,11 @@ import io
 import logging
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from bot.app import build_application, receiving_webhook
 from bot.clock import FakeClock
@@ -152,3 +155,25 @@ async def test_with_unsafe_payloads_the_same_scan_finds_the_patient_but_never_th
     assert sandbox.token not in leaks
     assert SECRET not in leaks
     assert "[REDACTED]" in log
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+async def test_a_failed_statement_in_the_log_does_not_quote_its_values(
+    database: Database, log_buffer: io.StringIO, fmt: str
+) -> None:
+    configure_logging("DEBUG", fmt, secrets=["123456:TEST"], stream=log_buffer)
+    insert = text("INSERT INTO send_pace (name, next_free) VALUES (:name, :at)")
+    values = {"name": f"{FIRST_NAME}-{DATES[0]}", "at": datetime(2026, 11, 24, tzinfo=UTC)}
+    async with database.engine.begin() as connection:
+        await connection.execute(insert, values)
+    with pytest.raises(IntegrityError) as failed:
+        async with database.engine.begin() as connection:
+            await connection.execute(insert, values)
+    logging.getLogger("bot.test").error("saving failed", exc_info=failed.value)
+    log = log_buffer.getvalue()
+    # The statement is there to debug with; the values (SQLAlchemy's parameters, and the
+    # key PostgreSQL quotes in its own message) are not.
+    assert "INSERT INTO send_pace" in log
+    assert "IntegrityError" in log
+    assert FIRST_NAME not in log
+    assert DATES[0] not in log

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.config import load_settings
-from bot.logging_setup import LIBRARY_FLOORS, configure_logging, pseudonym
+from bot.logging_setup import LIBRARY_FLOORS, Redactor, configure_logging, pseudonym
 
 TOKEN = "123456:SECRET-TOKEN-VALUE"
 
@@ -113,3 +113,13 @@ def test_unsafe_payloads_are_off_unless_set(monkeypatch: pytest.MonkeyPatch) -> 
     assert load_settings(_env_file=None).log_unsafe_payloads is False
     monkeypatch.setenv("LOG_UNSAFE_PAYLOADS", "true")
     assert load_settings(_env_file=None).log_unsafe_payloads is True
+
+
+def test_the_row_values_postgresql_quotes_in_its_errors_are_cut() -> None:
+    redact = Redactor([TOKEN])
+    unique = "DETAIL:  Key (patient_id, procedure, on_date)=(5, botox, 2026-11-19) already exists."
+    failing = "DETAIL:  Failing row contains (7, 5, botox, 2026-11-19, (note), 2026-11-24)."
+    assert redact(unique) == (
+        "DETAIL:  Key (patient_id, procedure, on_date)=([REDACTED]) already exists."
+    )
+    assert redact(failing) == "DETAIL:  Failing row contains ([REDACTED])."
