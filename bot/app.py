@@ -10,8 +10,9 @@ import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC
+from urllib.parse import urlsplit
 
-from telegram import LinkPreviewOptions
+from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationBuilder, Defaults, JobQueue
@@ -38,6 +39,7 @@ from bot.render.outbox import outbox_renderers
 from bot.update_processor import PerChatUpdateProcessor
 from bot.web.dashboard import DashboardServices, build_dashboard
 from bot.web.server import WebServer
+from bot.web.webhook import WebhookReceiver
 from storage.database import Database
 from storage.schema import upgrade_to_head
 
@@ -262,6 +264,46 @@ async def serving(application: BotApp, *, poll_timeout: int = 10) -> AsyncIterat
     finally:
         await application.updater.stop()
         await application.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+@asynccontextmanager
+async def receiving_webhook(application: BotApp) -> AsyncIterator[BotApp]:
+    """Run an application on our own webhook receiver (bot/web/webhook.py), hooks included.
+
+    The same order as PTB's `run_webhook`: initialise, post_init, listen, register the
+    webhook, start; on the way out the webhook stays registered with Telegram (another
+    replica, or the next start, keeps receiving), as PTB leaves it.
+    """
+    settings = application.bot_data.settings
+    url, secret = settings.webhook()
+    receiver = WebhookReceiver(
+        application,
+        secret=secret,
+        path=urlsplit(url).path,
+        host=settings.webhook_listen,
+        port=settings.webhook_port,
+        max_body_bytes=settings.webhook_max_body_bytes,
+    )
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    try:
+        await receiver.start()
+        await application.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+        await application.start()
+        try:
+            yield application
+        finally:
+            # No new updates while the application finishes the ones it has.
+            await receiver.stop()
+            await application.stop()
+    finally:
+        await receiver.stop()  # a no-op unless starting failed half-way
         await application.shutdown()
         if application.post_shutdown is not None:
             await application.post_shutdown(application)

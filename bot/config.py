@@ -33,6 +33,8 @@ EXAMPLES: dict[str, str] = {
     "WEBHOOK_SECRET": "WEBHOOK_SECRET=Zq3-long_random_string",
     "WEBHOOK_LISTEN": "WEBHOOK_LISTEN=0.0.0.0",
     "WEBHOOK_PORT": "WEBHOOK_PORT=8443",
+    "WEBHOOK_MAX_BODY_BYTES": "WEBHOOK_MAX_BODY_BYTES=1048576",
+    "LOG_UNSAFE_PAYLOADS": "LOG_UNSAFE_PAYLOADS=false",
     "METRICS_PORT": "METRICS_PORT=9100",
     "METRICS_LISTEN": "METRICS_LISTEN=0.0.0.0",
     "REDIS_URL": "REDIS_URL=redis://127.0.0.1:6379/0",
@@ -79,10 +81,17 @@ class Settings(BaseSettings):
     send_concurrency: int = Field(default=64, ge=1, le=1024)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
+    # With LOG_LEVEL=DEBUG, also let the libraries (telegram, httpx, aiohttp, SQLAlchemy...)
+    # log at DEBUG: they write whole updates and requests, i.e. patients' names, texts and
+    # treatment dates. For a developer's machine only (docs/privacy.md).
+    log_unsafe_payloads: bool = False
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # A webhook request declaring (or sending) more than this is refused with 413 unread;
+    # Telegram's updates are a few kilobytes, and 1 MB leaves room for long texts.
+    webhook_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_listen: str = "127.0.0.1"
     redis_url: str | None = None

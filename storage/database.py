@@ -26,6 +26,9 @@ _BEGIN_OPTION = "interval_sqlite_begin"
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for `url`; on SQLite with WAL, foreign keys and a busy timeout."""
     parsed = make_url(url)
+    # A failed statement's exception (and so the logged traceback) would otherwise quote
+    # its parameters: patients' dates and texts.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     if parsed.database in (None, "", ":memory:"):

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import signal
-from typing import Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Any
 
 from bot.config import load_settings
 from bot.logging_setup import configure_logging
+
+if TYPE_CHECKING:
+    from bot.context import BotApp
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +41,12 @@ def run(args: argparse.Namespace) -> int:
     token = settings.token()
     webhook = settings.webhook() if args.webhook or settings.webhook_url else None
     secrets = [token] + ([webhook[1]] if webhook else [])
-    configure_logging(settings.log_level, settings.log_format, secrets=secrets)
+    configure_logging(
+        settings.log_level,
+        settings.log_format,
+        secrets=secrets,
+        unsafe_payloads=settings.log_unsafe_payloads,
+    )
     # Imported here so that `interval-bot --help` and light commands start fast.
     from telegram import Update
     from telegram.error import InvalidToken, NetworkError
@@ -51,18 +59,9 @@ def run(args: argparse.Namespace) -> int:
         if webhook is None:
             application.run_polling(allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals)
         else:
-            url, secret = webhook
-            # PTB's webhook server answers 403 to a request without this secret header and
-            # never hands it to a handler.
-            application.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlsplit(url).path.lstrip("/"),
-                webhook_url=url,
-                secret_token=secret,
-                allowed_updates=Update.ALL_TYPES,
-                stop_signals=stop_signals,
-            )
+            # Our own receiver, not PTB's run_webhook: it refuses a request without the
+            # secret, or too large, before reading its body (bot/web/webhook.py).
+            asyncio.run(_run_webhook(application, stop_signals))
     except InvalidToken:
         logger.error("Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather")
         return 1
@@ -70,3 +69,15 @@ def run(args: argparse.Namespace) -> int:
         logger.error("cannot reach the Bot API at %s: %s", settings.telegram_base_url, exc)
         return 1
     return 0
+
+
+async def _run_webhook(application: BotApp, stop_signals: tuple[signal.Signals, ...]) -> None:
+    """Receive updates by webhook until one of the stop signals arrives."""
+    from bot.app import receiving_webhook
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in stop_signals:
+        loop.add_signal_handler(sig, stopping.set)
+    async with receiving_webhook(application):
+        await stopping.wait()

@@ -52,10 +52,21 @@ def _keep(t: Translator) -> InlineKeyboardButton:
 
 def first_question(t: Translator) -> str:
     """The first of the two questions."""
+    # Says what deleting cannot do as plainly as what it does (docs/privacy.md has it all):
+    # a send already under way finishes, and the clinic keeps its anonymous record.
     return t.gettext(
         "🗑 This deletes everything Interval stores about you: your treatment dates, your "
         "settings, your link to a clinic and every planned reminder. You can download a "
-        "copy first with /export.\n\nAre you sure?"
+        "copy first with /export.\n\n"
+        "Good to know:\n"
+        "• A message already on its way to you may still arrive, once.\n"
+        "• The clinic's record of what happened (for example that a member joined, or that "
+        "data was deleted) and the totals of its broadcasts are kept, with nothing left that "
+        "points to you: they let the clinic account for its own actions and messages.\n"
+        "• Messages already in this chat stay in Telegram; you can delete them there.\n"
+        "Everything Interval stores, and for how long, is listed on Interval's privacy page "
+        "(docs/privacy.md).\n\n"
+        "Are you sure?"
     )
 
 
@@ -79,8 +90,9 @@ def second_keyboard(nonce: str, t: Translator) -> InlineKeyboardMarkup:
 def deleted(t: Translator) -> str:
     """After deleting."""
     return t.gettext(
-        "✅ Done: everything Interval stored about you is deleted, and nothing more will be "
-        "sent to you. If you ever want to begin again, send /start."
+        "✅ Done: everything Interval stored about you is deleted, and nothing new will be "
+        "sent to you (a message that was already on its way may still arrive, once). If you "
+        "ever want to begin again, send /start."
     )
 
 

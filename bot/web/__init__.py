@@ -1,1 +1,1 @@
-"""The web edge of the bot process: the clinic dashboard (and its shared HTTP server)."""
+"""The web edges of the bot process: the clinic dashboard and the Telegram webhook receiver."""

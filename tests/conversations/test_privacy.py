@@ -127,7 +127,12 @@ async def test_delete_asks_twice_then_leaves_no_row_about_the_patient_and_bobs_d
     bob_reminders = await pending_reminders(bot_database, bob.id)
     assert await _rows_referring_to(bot_database, alice)
     first = await _ask_to_delete(ana)
-    assert "This deletes everything Interval stores about you" in (first.text or "")
+    asked = first.text or ""
+    assert "This deletes everything Interval stores about you" in asked
+    # It says what deleting cannot do, too, and where the whole list is.
+    assert "A message already on its way to you may still arrive, once." in asked
+    assert "the totals of its broadcasts are kept, with nothing left that points to you" in asked
+    assert "docs/privacy.md" in asked
     assert first.button_texts == ["Yes, delete", "Keep my data"]
     second = await press_and_wait_for_edit(ana, first, "Yes, delete")
     assert "Really delete everything? This cannot be undone." in (second.text or "")
@@ -136,6 +141,7 @@ async def test_delete_asks_twice_then_leaves_no_row_about_the_patient_and_bobs_d
     assert await _stored(bot_database, ana) is not None
     done = await press_and_wait_for_edit(ana, second, "Delete everything")
     assert "everything Interval stored about you is deleted" in (done.text or "")
+    assert "already on its way may still arrive, once" in (done.text or "")
     assert "/start" in (done.text or "")
     assert done.buttons == []
     assert await _rows_referring_to(bot_database, alice) == []
@@ -180,6 +186,18 @@ async def test_cancel_between_the_questions_keeps_the_data(
     query = await ana.press_data(second, final)
     assert (await answer_to(ana, query)).text == OUT_OF_DATE
     assert await _stored(bot_database, ana) is not None
+
+
+async def test_a_spanish_speaker_is_told_in_spanish_what_deleting_keeps(
+    bot_app: BotApp, sandbox: Sandbox
+) -> None:
+    lucia = sandbox.user(2002, language_code="es")
+    await onboard(lucia)
+    asked = (await _ask_to_delete(lucia)).text or ""
+    assert asked.startswith("🗑 Esto borra todo lo que Interval guarda sobre ti")
+    assert "Un mensaje que ya esté en camino todavía puede llegarte, una vez." in asked
+    assert "los totales de sus difusiones, sin nada que apunte a ti" in asked
+    assert "docs/privacy.md" in asked
 
 
 async def test_delete_everything_pressed_twice_deletes_once(
