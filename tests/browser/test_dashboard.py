@@ -148,6 +148,8 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     await expect(progress).to_contain_text("Starts:")
     await expect(progress.locator('[data-field="waiting"]')).to_have_text(str(MEMBERS))
     await expect(progress.locator('[data-field="delivered"]')).to_have_text("fewer than 5")
+    await expect(page.get_by_role("button", name="Cancel this broadcast")).to_be_visible()
+    await expect(progress.get_by_text("Ended:")).to_be_hidden()
     html = "<b>Closed on Monday</b>"
     assert all(received(member, html) == 0 for member in world.a_patients)
     # Marks this document: still there at the end means the figures came without a reload.
@@ -164,6 +166,10 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
         "finished", timeout=LIVE_TIMEOUT_MS
     )
     await expect(progress.locator('[data-field="waiting"]')).to_have_text("fewer than 5")
+    # Once it ended, nothing is left to cancel and its end shows, as after a reload.
+    await expect(page.get_by_role("button", name="Cancel this broadcast")).to_be_hidden()
+    await expect(progress.get_by_text("Ended:")).to_be_visible()
+    await expect(progress.locator('[data-field="ended"]')).to_contain_text("10:50")
     assert await page.evaluate("window.sameDocument === true"), "the report page reloaded"
     await screenshot(page, screenshots, "report")
     await audit(new_context, context, report_url, "report")

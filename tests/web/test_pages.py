@@ -97,9 +97,13 @@ async def test_a_broadcast_sent_now_reaches_the_members_and_its_report_fills_in(
         return bool((await response.json())["finished"])
 
     await eventually(finished, what="the broadcast finishing")
+    progress = await (await web.get(f"{location}/progress.json")).json()
+    assert progress["ended"], progress  # the page's script shows it without a reload
     report = await page(web, location)
     assert "Open day" in report
     assert "finished" in report
+    assert "Ended:" in report
+    assert "data-until-finished" not in report  # nothing left to cancel
     listing = await page(web, f"/c/{a}/broadcasts")
     assert "Open day" in listing
     for patient in world.b_patients:

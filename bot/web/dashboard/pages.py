@@ -458,6 +458,8 @@ def _progress(report: uc.Report, page: Page) -> dict[str, object]:
         "failed": shown(max(broadcast.failed - skipped, 0), t),
         "skipped": shown(skipped, t),
         "waiting": shown(waiting, t),
+        # When it ended (empty until it has): the page's script shows it once finished.
+        "ended": _local(broadcast.finished_at, page) if finished else "",
     }
 
 
@@ -490,7 +492,6 @@ async def report(page: Page) -> web.StreamResponse:
         can_cancel=can_cancel,
         scheduled=_local(broadcast.scheduled_for, page),
         queued=_local(broadcast.queued_at, page),
-        finished_at=_local(broadcast.finished_at, page),
     )
 
 
