@@ -212,8 +212,11 @@ async def test_an_owner_changes_a_rule_in_the_browser_and_a_members_next_date_mo
     assert "Re-planned" in (done.text or ""), done.text
     assert "Fri, 11 Dec 2026" in await _next_text(member)
     assert "Fri, 4 Dec 2026" in await _next_text(other_clinic)
-    # Opened afresh: the answer to the form is a page, and a reload would post it again.
-    await page.goto(page.url)
+    # The form answered with a redirect (Post/Redirect/Get): a reload reads, never re-posts.
+    await expect(page).to_have_url(re.compile(r"/guidance\?done=rule-saved&version=1$"))
+    await page.reload()
+    await expect(page.get_by_role("alert")).to_have_count(0)
+    await expect(history).to_have_count(1)
     await screenshot(page, screenshots, "guidance")
     await audit(new_context, context, page.url, "guidance")
 
