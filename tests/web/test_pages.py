@@ -100,12 +100,14 @@ async def test_a_broadcast_sent_now_reaches_the_members_and_its_report_fills_in(
     progress = await (await web.get(f"{location}/progress.json")).json()
     assert progress["ended"], progress  # the page's script shows it without a reload
     report = await page(web, location)
-    assert "Open day" in report
+    assert "<strong>Open day</strong> on Friday" in report  # as members read it
+    assert "&lt;b&gt;" not in report
     assert "finished" in report
     assert "Ended:" in report
     assert "data-until-finished" not in report  # nothing left to cancel
     listing = await page(web, f"/c/{a}/broadcasts")
-    assert "Open day" in listing
+    assert "Open day on Friday</a>" in listing  # plain text, no markup
+    assert "&lt;b&gt;" not in listing
     for patient in world.b_patients:
         assert all("Open day" not in (m.text or "") for m in patient.messages)
 
@@ -240,7 +242,9 @@ async def test_a_clinic_name_and_a_broadcast_with_script_are_shown_as_text(
         html = await page(web, path)
         assert "<script>alert" not in html, path
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Spa" in await page(web, f"{base}/")
-    assert "&amp;lt;script&amp;gt;alert(2)" in await page(web, location)
+    # Shown as members read it: the typed &lt;script&gt; is text, once escaped.
+    assert "Hi &lt;script&gt;alert(2)&lt;/script&gt;" in await page(web, location)
+    assert "Hi &lt;script&gt;alert(2)&lt;/script&gt;" in await page(web, f"{base}/broadcasts")
 
 
 async def test_an_owner_changes_a_rule_with_a_reason_and_the_history_shows_it(

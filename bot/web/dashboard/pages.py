@@ -61,6 +61,7 @@ from bot.web.dashboard.app import (
     sign_out,
 )
 from bot.web.dashboard.charts import bar_chart, line_chart
+from bot.web.dashboard.message import as_shown, excerpt
 from bot.web.dashboard.sessions import Session, new_session
 from bot.web.dashboard.webapp import verified_user_id
 from rules import Procedure
@@ -302,6 +303,7 @@ async def broadcasts(page: Page) -> web.StreamResponse:
         "broadcasts.html",
         broadcasts=[(b, _state_label(b, page.t), _local(b.queued_at, page)) for b in found],
         local=lambda at: _local(at, page),
+        excerpt=excerpt,
     )
 
 
@@ -565,6 +567,7 @@ async def report(page: Page) -> web.StreamResponse:
     return page.render(
         "report.html",
         broadcast=broadcast,
+        shown_body=as_shown(broadcast.text),
         audience=audience_text(audience, t),
         progress=_progress(found, page),
         reasons=reasons,
