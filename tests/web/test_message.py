@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.web.dashboard.message import ELLIPSIS, as_shown, excerpt
+from bot.web.dashboard.message import ELLIPSIS, as_shown, excerpt, source_html
 
 
 def test_telegrams_formatting_is_drawn_and_its_source_is_not_shown() -> None:
@@ -47,3 +47,15 @@ def test_the_lists_excerpt_is_plain_text_cut_at_a_word_with_an_ellipsis() -> Non
     assert cut == "Closed on Monday for a training day; we" + ELLIPSIS
     assert len(cut) <= 40
     assert excerpt("<b>Short</b> &amp; sweet") == "Short & sweet"
+
+
+def test_an_address_in_a_source_is_a_link_showing_only_its_host() -> None:
+    shown = str(
+        source_html("Published clinic aftercare, e.g. Dr.Pen (drpenskincare.com/blog/post-care)")
+    )
+    assert shown == (
+        "Published clinic aftercare, e.g. Dr.Pen ("
+        '<a class="address" href="https://drpenskincare.com/blog/post-care" '
+        'rel="nofollow noopener noreferrer">drpenskincare.com</a>)'
+    )
+    assert str(source_html("Tom & Jerry's <notes>")) == "Tom &amp; Jerry&#39;s &lt;notes&gt;"

@@ -255,6 +255,9 @@ async def test_an_owner_changes_a_rule_with_a_reason_and_the_history_shows_it(
     guidance = await page(web, f"/c/{a}/guidance")
     assert "Botox → microneedling" in guidance
     assert "No changes: the defaults apply." in guidance
+    assert "<h3>Botox</h3>" in guidance
+    assert "<h3>Microneedling</h3>" in guidance  # headings capitalised alike
+    assert ">drpenskincare.com</a>" in guidance  # an address in a source shows its host
     location, body = await submit(
         web,
         f"/c/{a}/guidance",
@@ -281,6 +284,8 @@ async def test_an_owner_changes_a_rule_with_a_reason_and_the_history_shows_it(
     assert "Our surgeon prefers three weeks" in after
     assert "14 days → 21 days" in after
     assert "Ana" in after
+    # Overridden, the rule still shows where its default came from.
+    assert "wait at least two weeks after Botox before microneedling" in after
     _s, stale, _l = await post(
         web,
         f"/c/{a}/guidance",

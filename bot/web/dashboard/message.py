@@ -7,6 +7,7 @@ closed), or reduced to plain text for the list's excerpt.
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 from markupsafe import Markup, escape
@@ -30,6 +31,8 @@ _WEB_TAGS = {
     "a": "a",
 }
 ELLIPSIS = "…"
+# An address in a source, written with or without its scheme (facialaestheticsinc.com/...).
+_ADDRESS = re.compile(r"\b(?:https?://)?((?:[a-z0-9-]+\.)+[a-z]{2,})(/[^\s),]*)?")
 
 
 class _Rebuilder(HTMLParser):
@@ -99,3 +102,22 @@ def excerpt(body: str, most: int = 80) -> str:
     # One very long word is cut where it must be, rather than showing nothing.
     kept = cut[:space] if space > most // 2 else cut[: most - len(ELLIPSIS)]
     return kept.rstrip(" ,.;:") + ELLIPSIS
+
+
+def source_html(text: str) -> Markup:
+    """A source as page HTML: each address a link that shows only its host, so it fits a phone."""
+    parts: list[str] = []
+    last = 0
+    for found in _ADDRESS.finditer(text):
+        host = found.group(1)
+        address = found.group(0)
+        if not address.startswith(("https://", "http://")):
+            address = f"https://{address}"
+        parts.append(str(escape(text[last : found.start()])))
+        parts.append(
+            f'<a class="address" href="{escape(address)}" rel="nofollow noopener noreferrer">'
+            f"{escape(host)}</a>"
+        )
+        last = found.end()
+    parts.append(str(escape(text[last:])))
+    return Markup("".join(parts))

@@ -22,7 +22,7 @@ from bot.render.broadcasts import MAX_MESSAGE_LENGTH, compose, longest_length
 from bot.render.counts import shown
 from bot.render.staff import audience_text, days_text, rule_name
 from bot.render.team_screens import role_name
-from bot.render.words import procedure_name
+from bot.render.words import capitalised, procedure_name
 from bot.usecases import dashboard as uc
 from bot.usecases.aftercare import (
     BadAftercareError,
@@ -61,7 +61,7 @@ from bot.web.dashboard.app import (
     sign_out,
 )
 from bot.web.dashboard.charts import bar_chart, line_chart
-from bot.web.dashboard.message import as_shown, excerpt
+from bot.web.dashboard.message import as_shown, excerpt, source_html
 from bot.web.dashboard.sessions import Session, new_session
 from bot.web.dashboard.webapp import verified_user_id
 from rules import Procedure
@@ -621,7 +621,7 @@ async def _guidance_page(
             "days": days_text(r.days, t),
             "default": days_text(r.default_days, t),
             "overridden": r.overridden,
-            "source": r.source,
+            "source": source_html(r.default_source or ""),
         }
         for r in found.rules
         if r.default_days is not None or r.overridden
@@ -653,8 +653,11 @@ async def _guidance_page(
         aftercare.append(
             {
                 "procedure": procedure.value,
-                "name": procedure_name(procedure, t),
-                "defaults": [(line.in_language(t.language), line.source) for line in view.defaults],
+                "name": capitalised(procedure_name(procedure, t)),
+                "defaults": [
+                    (line.in_language(t.language), source_html(line.source))
+                    for line in view.defaults
+                ],
                 "mode": view.change.mode if view.change else "default",
                 "text": view.change.text if view.change and view.change.text else "",
                 "changed": _local(view.change.changed_at, page) if view.change else "",
