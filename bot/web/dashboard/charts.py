@@ -16,8 +16,12 @@ from markupsafe import Markup, escape
 
 from bot.render.counts import SMALLEST_SHOWN
 
-WIDTH, HEIGHT = 360, 200
-LEFT, RIGHT, TOP, BOTTOM = 36, 8, 12, 52
+WIDTH = 360
+# Room for the y axis's labels on the left, and for half the last week's date on the right.
+LEFT, RIGHT, TOP = 36, 24, 12
+PLOT_H = 136
+# Below the plot: the weeks' dates; the bar chart adds a legend line per series.
+AXIS_H, LEGEND_H = 30, 36
 # Gaps between lines on the y axis: at most this many.
 MOST_STEPS = 5
 
@@ -39,11 +43,11 @@ def ticks(largest: int) -> list[int]:
         magnitude *= 10
 
 
-def _frame(title: str, axis: Sequence[int], labels: Sequence[str]) -> list[str]:
-    plot_h = HEIGHT - TOP - BOTTOM
+def _frame(title: str, axis: Sequence[int], labels: Sequence[str], height: int) -> list[str]:
+    plot_h = PLOT_H
     top = axis[-1]
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
     ]
@@ -61,7 +65,7 @@ def _frame(title: str, axis: Sequence[int], labels: Sequence[str]) -> list[str]:
             continue
         x = LEFT + slot * (index + 0.5)
         parts.append(
-            f'<text class="axis" x="{x:.1f}" y="{HEIGHT - BOTTOM + 18}" '
+            f'<text class="axis" x="{x:.1f}" y="{TOP + PLOT_H + 18}" '
             f'text-anchor="middle">{escape(label)}</text>'
         )
     return parts
@@ -72,8 +76,8 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[int]) -> Mark
     shown = [_shown(v) for v in values]
     axis = ticks(max(shown, default=0))
     top = axis[-1]
-    parts = _frame(title, axis, labels)
-    plot_h = HEIGHT - TOP - BOTTOM
+    parts = _frame(title, axis, labels, TOP + PLOT_H + AXIS_H)
+    plot_h = PLOT_H
     slot = (WIDTH - LEFT - RIGHT) / max(len(values), 1)
     points = [
         (LEFT + slot * (i + 0.5), TOP + plot_h - plot_h * v / top) for i, v in enumerate(shown)
@@ -97,8 +101,9 @@ def bar_chart(
     b = [_shown(v) for v in second]
     axis = ticks(max(a + b, default=0))
     top = axis[-1]
-    parts = _frame(title, axis, labels)
-    plot_h = HEIGHT - TOP - BOTTOM
+    height = TOP + PLOT_H + AXIS_H + LEGEND_H
+    parts = _frame(title, axis, labels, height)
+    plot_h = PLOT_H
     slot = (WIDTH - LEFT - RIGHT) / max(len(labels), 1)
     bar = slot * 0.36
     for i, (va, vb) in enumerate(zip(a, b, strict=True)):
@@ -111,7 +116,7 @@ def bar_chart(
             )
     # One legend line per series: two side by side do not fit 360 units in every language.
     for index, (name, css) in enumerate(zip(names, ("series-a", "series-b"), strict=True)):
-        legend_y = HEIGHT - 22 + index * 17
+        legend_y = height - 22 + index * 17
         parts.append(
             f'<rect class="{css}" x="{LEFT}" y="{legend_y - 10}" width="12" height="12"/>'
             f'<text class="legend" x="{LEFT + 18}" y="{legend_y}">{escape(name)}</text>'
