@@ -169,8 +169,13 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     # Once it ended, nothing is left to cancel and its end shows, as after a reload.
     await expect(page.get_by_role("button", name="Cancel this broadcast")).to_be_hidden()
     await expect(progress.get_by_text("Ended:")).to_be_visible()
-    await expect(progress.locator('[data-field="ended"]')).to_contain_text("10:50")
+    await expect(progress.locator('[data-field="ended"]')).to_have_text(
+        re.compile(r"24 Nov 2026 10:5\d")
+    )
     assert await page.evaluate("window.sameDocument === true"), "the report page reloaded"
+    # The message as members read it: bold, not its HTML source.
+    await expect(page.locator(".body strong")).to_have_text("Closed on Monday")
+    await expect(page.locator(".body")).not_to_contain_text("<b>")
     await screenshot(page, screenshots, "report")
     await audit(new_context, context, report_url, "report")
 
@@ -178,6 +183,7 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     row = page.locator("table.list tbody tr")
     await expect(row).to_have_count(1)
     await expect(row).to_contain_text("Closed on Monday")
+    await expect(row).not_to_contain_text("<b>")
     await expect(row).to_contain_text("finished")
     await expect(row.locator("td").nth(3)).to_have_text(str(MEMBERS))
     await screenshot(page, screenshots, "broadcasts")
