@@ -39,6 +39,8 @@ class RuleView:
     days: int | None
     overridden: bool
     source: str | None
+    # The default's source, overridden or not (the dashboard shows it beside the default).
+    default_source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ async def guidance_view(
                 ),
                 overridden=override is not None,
                 source=None if override is not None or default is None else default.source,
+                default_source=None if default is None else default.source,
             )
         )
     return GuidanceView(

@@ -148,6 +148,8 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     await expect(progress).to_contain_text("Starts:")
     await expect(progress.locator('[data-field="waiting"]')).to_have_text(str(MEMBERS))
     await expect(progress.locator('[data-field="delivered"]')).to_have_text("fewer than 5")
+    await expect(page.get_by_role("button", name="Cancel this broadcast")).to_be_visible()
+    await expect(progress.get_by_text("Ended:")).to_be_hidden()
     html = "<b>Closed on Monday</b>"
     assert all(received(member, html) == 0 for member in world.a_patients)
     # Marks this document: still there at the end means the figures came without a reload.
@@ -164,7 +166,16 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
         "finished", timeout=LIVE_TIMEOUT_MS
     )
     await expect(progress.locator('[data-field="waiting"]')).to_have_text("fewer than 5")
+    # Once it ended, nothing is left to cancel and its end shows, as after a reload.
+    await expect(page.get_by_role("button", name="Cancel this broadcast")).to_be_hidden()
+    await expect(progress.get_by_text("Ended:")).to_be_visible()
+    await expect(progress.locator('[data-field="ended"]')).to_have_text(
+        re.compile(r"24 Nov 2026 10:5\d")
+    )
     assert await page.evaluate("window.sameDocument === true"), "the report page reloaded"
+    # The message as members read it: bold, not its HTML source.
+    await expect(page.locator(".body strong")).to_have_text("Closed on Monday")
+    await expect(page.locator(".body")).not_to_contain_text("<b>")
     await screenshot(page, screenshots, "report")
     await audit(new_context, context, report_url, "report")
 
@@ -172,6 +183,7 @@ async def test_staff_sign_in_from_the_bot_schedule_a_broadcast_and_watch_the_rep
     row = page.locator("table.list tbody tr")
     await expect(row).to_have_count(1)
     await expect(row).to_contain_text("Closed on Monday")
+    await expect(row).not_to_contain_text("<b>")
     await expect(row).to_contain_text("finished")
     await expect(row.locator("td").nth(3)).to_have_text(str(MEMBERS))
     await screenshot(page, screenshots, "broadcasts")
@@ -206,8 +218,11 @@ async def test_an_owner_changes_a_rule_in_the_browser_and_a_members_next_date_mo
     assert "Re-planned" in (done.text or ""), done.text
     assert "Fri, 11 Dec 2026" in await _next_text(member)
     assert "Fri, 4 Dec 2026" in await _next_text(other_clinic)
-    # Opened afresh: the answer to the form is a page, and a reload would post it again.
-    await page.goto(page.url)
+    # The form answered with a redirect (Post/Redirect/Get): a reload reads, never re-posts.
+    await expect(page).to_have_url(re.compile(r"/guidance\?done=rule-saved&version=1$"))
+    await page.reload()
+    await expect(page.get_by_role("alert")).to_have_count(0)
+    await expect(history).to_have_count(1)
     await screenshot(page, screenshots, "guidance")
     await audit(new_context, context, page.url, "guidance")
 

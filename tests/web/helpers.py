@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp.test_utils import TestClient
 
@@ -54,3 +54,15 @@ async def post(
     body = await response.text()
     assert response.status == status, (path, response.status, body[:800])
     return response.status, body, response.headers.get("Location")
+
+
+async def submit(
+    web: Client, path: str, data: dict[str, str], *, csrf_from: str
+) -> tuple[str, str]:
+    """POST a form that works: it answers 303 (Post/Redirect/Get); where to, and that page."""
+    _status, _body, location = await post(web, path, data, csrf_from=csrf_from, status=303)
+    assert location is not None
+    # Only our fixed notice keys and numbers ride in the URL, never what was typed.
+    query = dict(parse_qsl(urlsplit(location).query))
+    assert all(value.isdigit() for key, value in query.items() if key != "done"), location
+    return location, await page(web, location)

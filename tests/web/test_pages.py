@@ -14,7 +14,7 @@ from storage.database import Database
 from tests.conversations.clinic_world import World, become_staff, build_world, make_clinic
 from tests.delivery.helpers import advance_to, dispatcher_of
 from tests.eventually import eventually
-from tests.web.helpers import Client, page, post, sign_in
+from tests.web.helpers import Client, page, post, sign_in, submit
 
 RULE = {"form": "rule", "rule": "botox:microneedling", "reason": "r"}
 
@@ -97,11 +97,17 @@ async def test_a_broadcast_sent_now_reaches_the_members_and_its_report_fills_in(
         return bool((await response.json())["finished"])
 
     await eventually(finished, what="the broadcast finishing")
+    progress = await (await web.get(f"{location}/progress.json")).json()
+    assert progress["ended"], progress  # the page's script shows it without a reload
     report = await page(web, location)
-    assert "Open day" in report
+    assert "<strong>Open day</strong> on Friday" in report  # as members read it
+    assert "&lt;b&gt;" not in report
     assert "finished" in report
+    assert "Ended:" in report
+    assert "data-until-finished" not in report  # nothing left to cancel
     listing = await page(web, f"/c/{a}/broadcasts")
-    assert "Open day" in listing
+    assert "Open day on Friday</a>" in listing  # plain text, no markup
+    assert "&lt;b&gt;" not in listing
     for patient in world.b_patients:
         assert all("Open day" not in (m.text or "") for m in patient.messages)
 
@@ -199,14 +205,16 @@ async def test_send_me_a_test_goes_to_the_staff_members_own_chat_only(
 ) -> None:
     await sign_in(web, world.ana)
     a = world.a.id
-    _s, body, _l = await post(
+    location, body = await submit(
         web,
         f"/c/{a}/broadcasts/test",
-        {"body": "Trial <i>run</i>", "audience": "all", "when": "now"},
+        {"body": "Trial <i>run</i>", "audience": "done:30", "when": "now"},
         csrf_from=f"/c/{a}/broadcasts/new",
     )
+    assert location.startswith(f"/c/{a}/broadcasts/new?")
     assert "A test is on its way" in body
     assert "Trial &lt;i&gt;run&lt;/i&gt;" in body  # the text stays in the form
+    assert 'value="done:30" checked' in body  # and so does the audience
     test = await world.ana.next_message()
     assert "Trial run" in (test.text or "")
     assert "Clínica Aurora" in (test.text or "")
@@ -234,7 +242,9 @@ async def test_a_clinic_name_and_a_broadcast_with_script_are_shown_as_text(
         html = await page(web, path)
         assert "<script>alert" not in html, path
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; Spa" in await page(web, f"{base}/")
-    assert "&amp;lt;script&amp;gt;alert(2)" in await page(web, location)
+    # Shown as members read it: the typed &lt;script&gt; is text, once escaped.
+    assert "Hi &lt;script&gt;alert(2)&lt;/script&gt;" in await page(web, location)
+    assert "Hi &lt;script&gt;alert(2)&lt;/script&gt;" in await page(web, f"{base}/broadcasts")
 
 
 async def test_an_owner_changes_a_rule_with_a_reason_and_the_history_shows_it(
@@ -245,7 +255,10 @@ async def test_an_owner_changes_a_rule_with_a_reason_and_the_history_shows_it(
     guidance = await page(web, f"/c/{a}/guidance")
     assert "Botox → microneedling" in guidance
     assert "No changes: the defaults apply." in guidance
-    _s, body, _l = await post(
+    assert "<h3>Botox</h3>" in guidance
+    assert "<h3>Microneedling</h3>" in guidance  # headings capitalised alike
+    assert ">drpenskincare.com</a>" in guidance  # an address in a source shows its host
+    location, body = await submit(
         web,
         f"/c/{a}/guidance",
         {
@@ -258,6 +271,10 @@ async def test_an_owner_changes_a_rule_with_a_reason_and_the_history_shows_it(
         csrf_from=f"/c/{a}/guidance",
     )
     assert "Version 1 saved" in body
+    # The answer was a redirect: reading it again changes nothing and warns of nothing.
+    again = await page(web, location)
+    assert "Someone changed the guidance meanwhile" not in again
+    assert again.count("Our surgeon prefers three weeks") == 1
 
     async def replanned() -> bool:
         return "Every active member" in await page(web, f"/c/{a}/guidance")
@@ -267,6 +284,8 @@ async def test_an_owner_changes_a_rule_with_a_reason_and_the_history_shows_it(
     assert "Our surgeon prefers three weeks" in after
     assert "14 days → 21 days" in after
     assert "Ana" in after
+    # Overridden, the rule still shows where its default came from.
+    assert "wait at least two weeks after Botox before microneedling" in after
     _s, stale, _l = await post(
         web,
         f"/c/{a}/guidance",
@@ -326,7 +345,7 @@ async def test_staff_who_are_not_owners_read_guidance_but_cannot_change_it_or_th
 async def test_an_owner_changes_an_aftercare_note(web: Client, world: World) -> None:
     await sign_in(web, world.ana)
     a = world.a.id
-    _s, body, _l = await post(
+    _location, body = await submit(
         web,
         f"/c/{a}/guidance",
         {
@@ -359,15 +378,15 @@ async def test_the_team_page_invites_revokes_rotates_and_removes(
     before = await page(web, team)
     assert "Ana" in before
     assert "Alba" in before
-    _s, invited, _l = await post(web, f"{team}/invite", {"role": "staff"}, csrf_from=team)
+    _l, invited = await submit(web, f"{team}/invite", {"role": "staff"}, csrf_from=team)
     assert "Invite created" in invited
     assert "?start=s_" in invited
     listing = await page(web, team)
     invite_id = listing.split('name="invite" value="')[1].split('"')[0]
-    _s, revoked, _l = await post(web, f"{team}/revoke", {"invite": invite_id}, csrf_from=team)
+    _l, revoked = await submit(web, f"{team}/revoke", {"invite": invite_id}, csrf_from=team)
     assert "Invite revoked." in revoked
     old_join = before.split("?start=j_")[1].split("<")[0]
-    _s, rotated, _l = await post(web, f"{team}/rotate-join", {}, csrf_from=team)
+    _l, rotated = await submit(web, f"{team}/rotate-join", {}, csrf_from=team)
     assert "New join link" in rotated
     assert old_join not in rotated
     _s, last, _l = await post(
@@ -389,7 +408,7 @@ async def test_a_member_removed_from_the_team_is_signed_out_at_once(
         await sign_in(alba, world.alba)
         await page(alba, f"/c/{a}/")
         await sign_in(web, world.ana)
-        _s, removed, _l = await post(
+        _l, removed = await submit(
             web, f"/c/{a}/team/remove", {"member": str(world.alba.id)}, csrf_from=f"/c/{a}/team"
         )
         assert "Removed from the team." in removed

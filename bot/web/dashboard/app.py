@@ -241,6 +241,13 @@ def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
+def _redirect_to(location: str) -> Handler:
+    async def redirect(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPMovedPermanently(location)
+
+    return redirect
+
+
 def build_dashboard(services: DashboardServices) -> web.Application:
     """The dashboard as an aiohttp application (served by bot.web.server)."""
     from bot.web.dashboard import pages
@@ -251,5 +258,8 @@ def build_dashboard(services: DashboardServices) -> web.Application:
     app[TEMPLATES] = templates()
     static = resources.files("bot.web.dashboard") / "static"
     app.router.add_static("/static/", str(static), append_version=True, name="static")
+    # Browsers ask for /favicon.ico whatever the page says: send them to the SVG one.
+    favicon = str(app.router["static"].url_for(filename="favicon.svg"))
+    app.router.add_get("/favicon.ico", _redirect_to(favicon))
     pages.add_routes(app)
     return app

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -21,7 +22,7 @@ from bot.render.broadcasts import MAX_MESSAGE_LENGTH, compose, longest_length
 from bot.render.counts import shown
 from bot.render.staff import audience_text, days_text, rule_name
 from bot.render.team_screens import role_name
-from bot.render.words import procedure_name
+from bot.render.words import capitalised, procedure_name
 from bot.usecases import dashboard as uc
 from bot.usecases.aftercare import (
     BadAftercareError,
@@ -60,6 +61,7 @@ from bot.web.dashboard.app import (
     sign_out,
 )
 from bot.web.dashboard.charts import bar_chart, line_chart
+from bot.web.dashboard.message import as_shown, excerpt, source_html
 from bot.web.dashboard.sessions import Session, new_session
 from bot.web.dashboard.webapp import verified_user_id
 from rules import Procedure
@@ -106,6 +108,48 @@ class Page:
             count=lambda n: shown(n, self.t),
             **context,
         )
+
+    def done(self, path: str, key: str, **numbers: int) -> web.HTTPSeeOther:
+        """Post/Redirect/Get: the 303 to raise for a form that worked, with a notice key.
+
+        A reload then reads the page again instead of posting the form twice. The URL
+        carries only a fixed key of `notice_of` and our own numbers, never what was typed.
+        """
+        query = urlencode({"done": key, **numbers})
+        return web.HTTPSeeOther(f"/c/{self.clinic_id}{path}?{query}")
+
+    def number(self, name: str) -> int | None:
+        """A whole number from the query string (a version, an invite), if there is one."""
+        try:
+            return int(self.request.query.get(name, ""))
+        except ValueError:
+            return None
+
+
+def notice_of(page: Page) -> str | None:
+    """The notice for the `done` key a form's redirect carried; None for none or unknown."""
+    t = page.t
+    key = page.request.query.get("done")
+    if key == "rule-saved":
+        version = page.number("version")
+        if version is None:
+            return None
+        return t.gettext(
+            "Version {version} saved; members' reminders are being re-planned."
+        ).format(version=version)
+    notices = {
+        "test-sent": t.gettext("A test is on its way to your chat with the bot."),
+        "rule-same": t.gettext("That is the rule already."),
+        "aftercare-saved": t.gettext("The aftercare note is saved."),
+        "aftercare-same": t.gettext("Nothing changed."),
+        "invited": t.gettext("Invite created: send this link to the new member."),
+        "revoked": t.gettext("Invite revoked."),
+        "revoke-gone": t.gettext("That invite is gone already."),
+        "removed": t.gettext("Removed from the team."),
+        "not-member": t.gettext("Not a member of the team."),
+        "rotated": t.gettext("New join link: the old one no longer works; members stay members."),
+    }
+    return notices.get(key or "")
 
 
 PageHandler = Callable[[Page], Awaitable[web.StreamResponse]]
@@ -259,6 +303,7 @@ async def broadcasts(page: Page) -> web.StreamResponse:
         "broadcasts.html",
         broadcasts=[(b, _state_label(b, page.t), _local(b.queued_at, page)) for b in found],
         local=lambda at: _local(at, page),
+        excerpt=excerpt,
     )
 
 
@@ -285,6 +330,13 @@ async def _compose_page(
     kept: dict[str, str] | None = None,
 ) -> web.Response:
     kept = kept or {}
+    if not kept and notice is None and error is None:
+        notice = notice_of(page)
+        # Back from "send me a test": the form shows the draft that was sent.
+        draft = await _own_draft(page, page.request.query.get("draft"))
+        if draft is not None:
+            kept = {"body": draft.text}
+            kept["audience"] = _audience_key(Audience.from_json(draft.audience))
     reach = await uc.audience_reach(
         page.services.core.database, page.clinic_id, page.user_id, page.now
     )
@@ -329,8 +381,23 @@ def _body_error(body: str, clinic_name: str, t: Translator) -> str | None:
     return None
 
 
+async def _own_draft(page: Page, value: object) -> Broadcast | None:
+    """The signed-in member's own unsent draft with this id (from a form or a URL), if any."""
+    if not isinstance(value, str) or not value.isdigit():
+        return None
+    found = await uc.broadcast_report(
+        page.services.core.database, page.clinic_id, int(value), page.user_id
+    )
+    if found is None:
+        return None
+    draft = found.broadcast
+    if draft.author_user_id != page.user_id or draft.state is not BroadcastState.DRAFT:
+        return None
+    return draft
+
+
 def _kept(form: dict[str, str]) -> dict[str, str]:
-    """What the compose form shows again after a refusal or a test."""
+    """What the compose form shows again after a refusal."""
     keys = {"body": "", "audience": "all", "when": "now", "day": "", "at": ""}
     return {key: form.get(key, default) for key, default in keys.items()}
 
@@ -342,7 +409,11 @@ async def _form(page: Page) -> dict[str, str]:
 
 @clinic_page
 async def test_broadcast(page: Page) -> web.StreamResponse:
-    """Send me a test: the message exactly as members get it, to my own chat."""
+    """Send me a test: the message exactly as members get it, to my own chat.
+
+    The text is kept as an unsent draft (drafts are never listed) and the answer redirects
+    to the form showing it, so that a reload does not send the test again.
+    """
     form = await _form(page)
     body = form.get("body", "")
     kept = _kept(form)
@@ -357,8 +428,18 @@ async def test_broadcast(page: Page) -> web.StreamResponse:
         return await _compose_page(
             page, status=400, error=message.format(detail=refused), kept=kept
         )
-    notice = page.t.gettext("A test is on its way to your chat with the bot.")
-    return await _compose_page(page, notice=notice, kept=kept)
+    try:
+        stored = await draft_broadcast(
+            page.services.core.database,
+            page.clinic_id,
+            page.user_id,
+            body=body,
+            audience=_audience_of(form.get("audience")) or Audience("all", None),
+            now=page.now,
+        )
+    except NotStaffError:
+        raise web.HTTPNotFound() from None
+    raise page.done("/broadcasts/new", "test-sent", draft=stored.broadcast.id)
 
 
 @clinic_page
@@ -458,6 +539,8 @@ def _progress(report: uc.Report, page: Page) -> dict[str, object]:
         "failed": shown(max(broadcast.failed - skipped, 0), t),
         "skipped": shown(skipped, t),
         "waiting": shown(waiting, t),
+        # When it ended (empty until it has): the page's script shows it once finished.
+        "ended": _local(broadcast.finished_at, page) if finished else "",
     }
 
 
@@ -484,13 +567,13 @@ async def report(page: Page) -> web.StreamResponse:
     return page.render(
         "report.html",
         broadcast=broadcast,
+        shown_body=as_shown(broadcast.text),
         audience=audience_text(audience, t),
         progress=_progress(found, page),
         reasons=reasons,
         can_cancel=can_cancel,
         scheduled=_local(broadcast.scheduled_for, page),
         queued=_local(broadcast.queued_at, page),
-        finished_at=_local(broadcast.finished_at, page),
     )
 
 
@@ -523,6 +606,8 @@ async def _guidance_page(
 ) -> web.Response:
     services = page.services
     t = page.t
+    if error is None and notice is None:
+        notice = notice_of(page)
     found = await guidance_view(
         services.core.database, page.clinic_id, page.user_id, page.now, history_limit=100
     )
@@ -536,7 +621,7 @@ async def _guidance_page(
             "days": days_text(r.days, t),
             "default": days_text(r.default_days, t),
             "overridden": r.overridden,
-            "source": r.source,
+            "source": source_html(r.default_source or ""),
         }
         for r in found.rules
         if r.default_days is not None or r.overridden
@@ -568,8 +653,11 @@ async def _guidance_page(
         aftercare.append(
             {
                 "procedure": procedure.value,
-                "name": procedure_name(procedure, t),
-                "defaults": [(line.in_language(t.language), line.source) for line in view.defaults],
+                "name": capitalised(procedure_name(procedure, t)),
+                "defaults": [
+                    (line.in_language(t.language), source_html(line.source))
+                    for line in view.defaults
+                ],
                 "mode": view.change.mode if view.change else "default",
                 "text": view.change.text if view.change and view.change.text else "",
                 "changed": _local(view.change.changed_at, page) if view.change else "",
@@ -633,12 +721,9 @@ async def change_guidance(page: Page) -> web.StreamResponse:
         error = t.gettext("Someone changed the guidance meanwhile: nothing was applied.")
         return await _guidance_page(page, status=409, error=error)
     if done.kind == "unchanged" or done.change is None:
-        return await _guidance_page(page, notice=t.gettext("That is the rule already."))
+        raise page.done("/guidance", "rule-same")
     page.services.queue_replan(page.clinic_id, done.change.version, page.user_id, t.language)
-    notice = t.gettext("Version {version} saved; members' reminders are being re-planned.").format(
-        version=done.change.version
-    )
-    return await _guidance_page(page, notice=notice)
+    raise page.done("/guidance", "rule-saved", version=done.change.version)
 
 
 async def _change_aftercare(page: Page, form: dict[str, str]) -> web.Response:
@@ -668,8 +753,8 @@ async def _change_aftercare(page: Page, form: dict[str, str]) -> web.Response:
         error = t.gettext("Only the clinic's owners change its aftercare notes.")
         return await _guidance_page(page, status=403, error=error)
     if changed is None:
-        return await _guidance_page(page, notice=t.gettext("Nothing changed."))
-    return await _guidance_page(page, notice=t.gettext("The aftercare note is saved."))
+        raise page.done("/guidance", "aftercare-same")
+    raise page.done("/guidance", "aftercare-saved")
 
 
 # --- team ------------------------------------------------------------------------------------
@@ -688,6 +773,15 @@ async def _team_page(
         return page.render("team.html", status=403, owners_only=True)
     found = await team(page.services.core.database, page.clinic_id, page.user_id, page.now)
     username = page.services.bot_username()
+    if error is None and notice is None:
+        notice = notice_of(page)
+        key = page.request.query.get("done")
+        # The link just made is shown on its own, ready to copy.
+        if key == "invited":
+            made = [i for i in found.invites if i.id == page.number("invite")]
+            link = deep_link(username, invite_payload(made[0])) if made else None
+        elif key == "rotated":
+            link = deep_link(username, join_payload(found.clinic))
     members = [
         {
             "id": m.telegram_user_id,
@@ -732,19 +826,15 @@ async def _invite(page: Page, form: dict[str, str]) -> web.Response:
     invite = await create_invite(
         services.core.database, page.clinic_id, role, page.user_id, page.now
     )
-    link = deep_link(services.bot_username(), invite_payload(invite))
-    notice = page.t.gettext("Invite created: send this link to the new member.")
-    return await _team_page(page, notice=notice, link=link)
+    raise page.done("/team", "invited", invite=invite.id)
 
 
 async def _revoke(page: Page, form: dict[str, str]) -> web.Response:
-    t = page.t
     invite = int(form.get("invite", ""))
     done = await revoke_invite(
         page.services.core.database, page.clinic_id, invite, page.user_id, page.now
     )
-    notice = t.gettext("Invite revoked.") if done else t.gettext("That invite is gone already.")
-    return await _team_page(page, notice=notice)
+    raise page.done("/team", "revoked" if done else "revoke-gone")
 
 
 async def _remove(page: Page, form: dict[str, str]) -> web.Response:
@@ -759,17 +849,12 @@ async def _remove(page: Page, form: dict[str, str]) -> web.Response:
     if removal.kind == "done" and member == page.user_id:
         # They removed themselves: this clinic's pages are no longer theirs.
         raise web.HTTPSeeOther("/")
-    if removal.kind == "done":
-        return await _team_page(page, notice=t.gettext("Removed from the team."))
-    return await _team_page(page, notice=t.gettext("Not a member of the team."))
+    raise page.done("/team", "removed" if removal.kind == "done" else "not-member")
 
 
 async def _rotate(page: Page, form: dict[str, str]) -> web.Response:
-    services = page.services
-    clinic = await rotate_join_link(services.core.database, page.clinic_id, page.user_id, page.now)
-    link = deep_link(services.bot_username(), join_payload(clinic))
-    notice = page.t.gettext("New join link: the old one no longer works; members stay members.")
-    return await _team_page(page, notice=notice, link=link)
+    await rotate_join_link(page.services.core.database, page.clinic_id, page.user_id, page.now)
+    raise page.done("/team", "rotated")
 
 
 TEAM_ACTIONS: dict[str, Callable[[Page, dict[str, str]], Awaitable[web.Response]]] = {

@@ -14,7 +14,13 @@
           var field = box.querySelector('[data-field="' + key + '"]');
           if (field) { field.textContent = String(data[key]); }
         });
-        if (data.finished) { box.dataset.finished = "1"; return; }
+        if (data.finished) {
+          // Ended: nothing left to cancel, and the end time shows, as after a reload.
+          box.dataset.finished = "1";
+          box.querySelectorAll("[data-until-finished]").forEach(function (el) { el.hidden = true; });
+          box.querySelectorAll("[data-when-finished]").forEach(function (el) { el.hidden = false; });
+          return;
+        }
         window.setTimeout(update, 2000);
       })
       .catch(function () { window.setTimeout(update, 5000); });
