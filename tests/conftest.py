@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.sandbox",
     "tests.fixtures.bot",
+    "tests.fixtures.dashboard",
 ]
 
 # Property tests check correctness, not speed: on a loaded two-core machine an example can

@@ -7,7 +7,6 @@ page at phone width, a strict Content-Security-Policy really blocks the injected
 
 from __future__ import annotations
 
-import socket
 import struct
 from collections.abc import AsyncIterator
 
@@ -17,6 +16,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from tests.browser.axe import assert_accessible, audit, axe_source, violations
 from tests.browser.conftest import PHONE, NewContext
+from tests.fixtures.dashboard import free_port
 
 # The policy the dashboard is asked for (issue 16): nothing inline, nothing from elsewhere.
 STRICT_CSP = "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'"
@@ -38,13 +38,6 @@ BROKEN = """<!doctype html>
 """
 
 CSS = "body { font-family: sans-serif; margin: 0 1rem; } textarea { width: 100%; }"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -79,7 +72,7 @@ async def site() -> AsyncIterator[str]:
     app.router.add_get("/site.css", css)
     runner = web.AppRunner(app)
     await runner.setup()
-    port = _free_port()
+    port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
         yield f"http://127.0.0.1:{port}"

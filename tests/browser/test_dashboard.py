@@ -15,15 +15,12 @@ docs/dashboard/ when UPDATE_SCREENSHOTS=1 (tests/browser/screens.py).
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
 
-from bot.app import build_application, serving
 from bot.clock import FakeClock
 from bot.context import BotApp
 from rules import Procedure
@@ -38,7 +35,6 @@ from tests.conversations.helpers import button_data, log_directly
 from tests.conversations.staff_steps import received
 from tests.delivery.helpers import advance_to
 from tests.eventually import eventually
-from tests.fixtures.bot import bot_settings
 
 BOTOX_DAY = date(2026, 11, 20)
 # Enough members that the figures are shown as numbers, not "fewer than 5".
@@ -47,23 +43,10 @@ MEMBERS = 6
 LIVE_TIMEOUT_MS = 20_000
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
-async def dashboard_app(
-    sandbox: Sandbox, bot_database: Database, clock: FakeClock
-) -> AsyncIterator[tuple[BotApp, str]]:
-    """The bot with its dashboard on a free port, long-polling the sandbox; (app, base URL)."""
-    port = _free_port()
-    settings = bot_settings(sandbox, dashboard_port=port)
-    application = build_application(settings, clock=clock, database=bot_database)
-    async with serving(application):
-        yield application, settings.dashboard_base_url
+def dashboard_app(dashboard_bot: BotApp) -> tuple[BotApp, str]:
+    """The bot with its dashboard (tests/fixtures/dashboard.py) and the dashboard's address."""
+    return dashboard_bot, dashboard_bot.bot_data.settings.dashboard_base_url
 
 
 @pytest.fixture

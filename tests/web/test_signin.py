@@ -166,7 +166,7 @@ async def test_over_https_staff_chats_get_a_menu_button_that_opens_the_mini_app(
     from bot.app import build_application, dashboard_services, serving
     from bot.web.dashboard import build_dashboard
     from tests.fixtures.bot import bot_settings
-    from tests.web.conftest import free_port
+    from tests.fixtures.dashboard import free_port
 
     settings = bot_settings(
         sandbox, dashboard_port=free_port(), dashboard_url="https://dashboard.example.org"
