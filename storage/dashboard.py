@@ -23,7 +23,7 @@ from storage.models import (
     OutboxRow,
     PatientRow,
 )
-from storage.records import OutboxKind, OutboxState, PatientState
+from storage.records import SKIPPED, OutboxKind, OutboxState, PatientState
 
 # The audit action a "Booked" press after a reminder leaves (bot/usecases/reminders.py).
 BOOKED_ACTION = "reminder.booked"
@@ -69,6 +69,11 @@ class Outcome:
     state: OutboxState
     reason: str | None
     count: int
+
+    @property
+    def skipped(self) -> bool:
+        """Not sent because it no longer applied to the member (left, opted out)."""
+        return self.reason is not None and self.reason.startswith(SKIPPED)
 
 
 class DashboardRepository(Repository):

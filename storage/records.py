@@ -36,6 +36,12 @@ class OutboxKind(StrEnum):
     NOTICE = "notice"
 
 
+# How `last_error` begins for a row not sent because it no longer applied to its recipient
+# (they left the clinic, turned its messages off, or the history changed): a skip, which
+# reports count apart from failures, whatever state the row ended in.
+SKIPPED = "skipped: "
+
+
 class OutboxState(StrEnum):
     """Where an outbox message is in its life."""
 

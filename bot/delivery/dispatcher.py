@@ -38,7 +38,7 @@ from telegram import Bot
 from bot.clock import Clock
 from bot.delivery.downtime import LATE_AFTER, DowntimeReport, apply_downtime_policy, triage
 from bot.delivery.rate_limit import SendRateLimiter
-from bot.delivery.rendering import Rendered, Renderer, RenderError
+from bot.delivery.rendering import NotForRecipientError, Rendered, Renderer, RenderError
 from bot.delivery.sender import (
     Delivered,
     DeliveryObserver,
@@ -56,7 +56,7 @@ from bot.usecases.payloads import Payload, PayloadError, decode_message
 from bot.usecases.send_check import NoLongerHolds, recheck
 from storage.database import Database
 from storage.recipients import Recipient
-from storage.records import OutboxKind, OutboxMessage, PatientState
+from storage.records import SKIPPED, OutboxKind, OutboxMessage, PatientState
 
 logger = logging.getLogger(__name__)
 
@@ -411,6 +411,8 @@ class Dispatcher:
             return Failed(f"no renderer for {message.kind.value} messages")
         try:
             return renderer(message, payload, recipient, now)
+        except NotForRecipientError as exc:
+            return Failed(f"{SKIPPED}{exc}")
         except (RenderError, PayloadError) as exc:
             return Failed(f"cannot render: {exc}")
         except Exception as exc:

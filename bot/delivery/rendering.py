@@ -25,6 +25,10 @@ class RenderError(ValueError):
     """The payload cannot be turned into a message (unknown shape, missing field)."""
 
 
+class NotForRecipientError(RenderError):
+    """The message no longer applies to its recipient: recorded as skipped, not failed."""
+
+
 # An inline keyboard as PTB's object, or as its JSON form: `{"inline_keyboard": [[{...}]]}`.
 # The JSON form costs nothing to serialise, which counts at a thousand messages a second.
 Markup = InlineKeyboardMarkup | Mapping[str, Any]

@@ -12,7 +12,7 @@ import html
 import re
 from datetime import datetime
 
-from bot.delivery.rendering import Rendered, RenderError
+from bot.delivery.rendering import NotForRecipientError, Rendered, RenderError
 from bot.i18n import SUPPORTED_LANGUAGES, Translator, normalise_language, translator
 from bot.render.words import provider_prompt
 from bot.usecases.payloads import BroadcastMessage, Payload
@@ -75,7 +75,7 @@ def render_broadcast_message(
         raise RenderError("not a broadcast payload")
     clinic = recipient.clinic
     if clinic is None or clinic.id != payload.clinic_id:
-        raise RenderError("the patient is no longer a member of the clinic")
+        raise NotForRecipientError("the patient is no longer a member of the clinic")
     if recipient.patient.broadcasts_opt_out:
-        raise RenderError("the patient turned clinic messages off")
+        raise NotForRecipientError("the patient turned clinic messages off")
     return Rendered(text=render_broadcast(payload, recipient.patient.language))

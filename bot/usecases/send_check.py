@@ -26,10 +26,10 @@ from bot.usecases.planning import clinic_guidance
 from rules import GuidanceSet, history_digest, reminder_now
 from storage.database import Database
 from storage.recipients import Recipient
-from storage.records import OutboxKind, OutboxMessage
+from storage.records import SKIPPED, OutboxKind, OutboxMessage
 
 # What the outbox row keeps as the reason (`last_error`): no procedure, no date.
-NO_LONGER_HOLDS = "skipped: the history changed and the reminder no longer holds"
+NO_LONGER_HOLDS = f"{SKIPPED}the history changed and the reminder no longer holds"
 
 
 @dataclass(frozen=True, slots=True)

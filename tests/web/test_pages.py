@@ -9,9 +9,11 @@ import pytest
 
 from bot.clock import FakeClock
 from bot.context import BotApp
+from bot.usecases.dashboard import broadcast_report
 from sandbox import Sandbox
 from storage.database import Database
 from tests.conversations.clinic_world import World, become_staff, build_world, make_clinic
+from tests.conversations.helpers import press_and_wait_for_edit
 from tests.delivery.helpers import advance_to, dispatcher_of
 from tests.eventually import eventually
 from tests.web.helpers import Client, page, post, sign_in, submit
@@ -417,3 +419,38 @@ async def test_a_member_removed_from_the_team_is_signed_out_at_once(
         assert response.headers["Location"] == "/"
         assert "Max-Age=0" in response.headers.get("Set-Cookie", "")
         assert (await alba.get("/broadcasts", allow_redirects=False)).status == 404
+
+
+async def test_a_member_who_turned_clinic_news_off_before_the_start_is_counted_as_skipped(
+    web: Client, world: World, dashboard_bot: BotApp, clock: FakeClock, bot_database: Database
+) -> None:
+    await sign_in(web, world.ana)
+    a = world.a.id
+    zone = ZoneInfo(world.a.timezone)
+    start = (clock.now() + timedelta(days=1)).astimezone(zone).replace(hour=10, minute=0)
+    _s, _b, location = await post(
+        web,
+        f"/c/{a}/broadcasts",
+        {
+            "body": "Monday news",
+            "audience": "all",
+            "when": "later",
+            "day": start.date().isoformat(),
+            "at": "10:00",
+        },
+        csrf_from=f"/c/{a}/broadcasts/new",
+        status=303,
+    )
+    assert location is not None
+    quiet = world.a_patients[0]
+    await quiet.send("/settings")
+    await press_and_wait_for_edit(quiet, await quiet.next_message(), "🔕 Turn clinic news off")
+    assert await advance_to(clock, dashboard_bot, start + timedelta(seconds=1)) == 2
+    assert not any("Monday news" in (m.text or "") for m in quiet.messages)
+    report = await broadcast_report(bot_database, a, int(location.rsplit("/", 1)[1]), world.ana.id)
+    assert report is not None
+    assert [(o.reason, o.count) for o in report.outcomes if o.skipped] == [
+        ("skipped: the patient turned clinic messages off", 1)
+    ]
+    await sign_in(web, world.ana)  # a day went by: the session ended
+    assert "skipped: the patient turned clinic messages off" in await page(web, location)

@@ -511,21 +511,11 @@ def _broadcast_id(page: Page) -> int:
         raise web.HTTPNotFound() from None
 
 
-SKIPPED_REASONS = (
-    "the patient turned clinic messages off",
-    "the patient is no longer a member of the clinic",
-)
-
-
 def _progress(report: uc.Report, page: Page) -> dict[str, object]:
     """The report's figures as shown (counts below 5 as "fewer than 5")."""
     t = page.t
     broadcast = report.broadcast
-    skipped = sum(
-        o.count
-        for o in report.outcomes
-        if o.state is OutboxState.FAILED and o.reason in SKIPPED_REASONS
-    )
+    skipped = sum(o.count for o in report.outcomes if o.state is OutboxState.FAILED and o.skipped)
     waiting = sum(
         o.count for o in report.outcomes if o.state in (OutboxState.PENDING, OutboxState.CLAIMED)
     )
@@ -554,7 +544,7 @@ async def report(page: Page) -> web.StreamResponse:
         raise web.HTTPNotFound()
     t = page.t
     reasons = [
-        (o.reason or "", shown(o.count, t), o.reason in SKIPPED_REASONS)
+        (o.reason or "", shown(o.count, t), o.skipped)
         for o in found.outcomes
         if o.state in (OutboxState.FAILED, OutboxState.CANCELLED) and o.reason
     ]
