@@ -81,21 +81,32 @@ async def _show_team(update: Update, context: AppContext, clinic_id: int) -> Non
         await show(update, view.team_text(found, context.t), view.team_keyboard(found, context.t))
 
 
-def _member(found: Team, member_id: int) -> StaffMember | None:
-    return next((m for m in found.members if m.telegram_user_id == member_id), None)
+async def _member(
+    update: Update, context: AppContext, clinic_id: int, member_id: int, *, or_team: bool
+) -> tuple[Team, StaffMember] | None:
+    """The team and one of its members; otherwise the refusal or "not staff" is sent (and,
+    with `or_team`, the team shown again)."""
+    found = await _team(update, context, clinic_id)
+    if found is None:
+        return None
+    member = next((m for m in found.members if m.telegram_user_id == member_id), None)
+    if member is None:
+        await reply(update, view.change_result("not_staff", found.clinic, context.t))
+        if or_team:
+            await show(
+                update, view.team_text(found, context.t), view.team_keyboard(found, context.t)
+            )
+        return None
+    return found, member
 
 
 async def on_member(update: Update, context: AppContext, pressed: TeamMember) -> int:
     """One member: role and removal."""
     await answer(update, context)
-    found = await _team(update, context, pressed.clinic)
-    if found is None:
+    chosen = await _member(update, context, pressed.clinic, pressed.member, or_team=True)
+    if chosen is None:
         return END
-    member = _member(found, pressed.member)
-    if member is None:
-        await reply(update, view.change_result("not_staff", found.clinic, context.t))
-        await _show_team(update, context, pressed.clinic)
-        return END
+    found, member = chosen
     t = context.t
     await show(
         update,
@@ -130,13 +141,10 @@ async def on_role(update: Update, context: AppContext, pressed: TeamRole) -> int
 async def on_remove_ask(update: Update, context: AppContext, pressed: TeamRemoveAsk) -> int:
     """Ask before removing a member."""
     await answer(update, context)
-    found = await _team(update, context, pressed.clinic)
-    if found is None:
+    chosen = await _member(update, context, pressed.clinic, pressed.member, or_team=False)
+    if chosen is None:
         return END
-    member = _member(found, pressed.member)
-    if member is None:
-        await reply(update, view.change_result("not_staff", found.clinic, context.t))
-        return END
+    found, member = chosen
     t = context.t
     await show(
         update,
