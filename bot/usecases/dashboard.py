@@ -20,7 +20,15 @@ from bot.usecases.clinics import NotStaffError, require_staff
 from bot.usecases.guidance import CHANGED, REPLANNED
 from storage.dashboard import WEEK, Figures, Outcome, Weekly
 from storage.database import Database
-from storage.records import ActorKind, Broadcast, Clinic, StaffMember, StaffRole
+from storage.records import (
+    ActorKind,
+    Broadcast,
+    BroadcastState,
+    Clinic,
+    OutboxState,
+    StaffMember,
+    StaffRole,
+)
 
 SIGNIN_TTL = timedelta(minutes=10)
 # Weeks drawn in the overview's charts.
@@ -216,6 +224,37 @@ class Report:
 
     broadcast: Broadcast
     outcomes: tuple[Outcome, ...]
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more will be sent."""
+        return self.broadcast.state in (BroadcastState.DONE, BroadcastState.CANCELLED)
+
+    @property
+    def skipped(self) -> int:
+        """Members not written to because they left or opted out after it was queued."""
+        return sum(o.count for o in self.outcomes if o.state is OutboxState.FAILED and o.skipped)
+
+    @property
+    def failed(self) -> int:
+        """Deliveries that failed for any other reason."""
+        return max(self.broadcast.failed - self.skipped, 0)
+
+    @property
+    def waiting(self) -> int:
+        """Deliveries still to be sent."""
+        return sum(
+            o.count for o in self.outcomes if o.state in (OutboxState.PENDING, OutboxState.CLAIMED)
+        )
+
+    @property
+    def reasons(self) -> list[tuple[str, int]]:
+        """Why deliveries did not arrive: each reason with how many."""
+        return [
+            (o.reason, o.count)
+            for o in self.outcomes
+            if o.state in (OutboxState.FAILED, OutboxState.CANCELLED) and o.reason
+        ]
 
 
 async def broadcast_report(

@@ -66,7 +66,7 @@ from bot.web.dashboard.sessions import Session, new_session
 from bot.web.dashboard.webapp import verified_user_id
 from rules import Procedure
 from storage.dashboard import WEEK
-from storage.records import Broadcast, BroadcastState, OutboxState, StaffRole
+from storage.records import Broadcast, BroadcastState, StaffRole
 
 logger = logging.getLogger(__name__)
 
@@ -515,22 +515,17 @@ def _progress(report: uc.Report, page: Page) -> dict[str, object]:
     """The report's figures as shown (counts below 5 as "fewer than 5")."""
     t = page.t
     broadcast = report.broadcast
-    skipped = sum(o.count for o in report.outcomes if o.state is OutboxState.FAILED and o.skipped)
-    waiting = sum(
-        o.count for o in report.outcomes if o.state in (OutboxState.PENDING, OutboxState.CLAIMED)
-    )
-    finished = broadcast.state in (BroadcastState.DONE, BroadcastState.CANCELLED)
     return {
         "state": _state_label(broadcast, t),
-        "finished": finished,
+        "finished": report.finished,
         "total": shown(broadcast.total, t),
         "delivered": shown(broadcast.sent, t),
         "blocked": shown(broadcast.blocked, t),
-        "failed": shown(max(broadcast.failed - skipped, 0), t),
-        "skipped": shown(skipped, t),
-        "waiting": shown(waiting, t),
+        "failed": shown(report.failed, t),
+        "skipped": shown(report.skipped, t),
+        "waiting": shown(report.waiting, t),
         # When it ended (empty until it has): the page's script shows it once finished.
-        "ended": _local(broadcast.finished_at, page) if finished else "",
+        "ended": _local(broadcast.finished_at, page) if report.finished else "",
     }
 
 
@@ -543,11 +538,7 @@ async def report(page: Page) -> web.StreamResponse:
     if found is None:
         raise web.HTTPNotFound()
     t = page.t
-    reasons = [
-        (o.reason or "", shown(o.count, t), o.skipped)
-        for o in found.outcomes
-        if o.state in (OutboxState.FAILED, OutboxState.CANCELLED) and o.reason
-    ]
+    reasons = [(reason, shown(count, t)) for reason, count in found.reasons]
     broadcast = found.broadcast
     audience = Audience.from_json(broadcast.audience)
     can_cancel = broadcast.author_user_id == page.user_id and broadcast.state in (
