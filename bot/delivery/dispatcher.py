@@ -495,7 +495,9 @@ class Dispatcher:
                         message.id, worker_id=worker, due_at=outcome.due_at, error=outcome.error
                     )
                 elif isinstance(outcome, Failed):
-                    logger.warning(
+                    # A member who left or opted out is ordinary business, not a fault.
+                    logger.log(
+                        logging.INFO if outcome.reason.startswith(SKIPPED) else logging.WARNING,
                         "outbox %s (patient %s) failed: %s",
                         message.id,
                         message.patient_id,
