@@ -22,10 +22,8 @@ from bot.kit.text_steps import TextStep, ask_for_text, stop_asking
 from bot.render import questions as view
 from bot.render.common import ask_to_start
 from bot.usecases.questions import (
-    DAILY_QUESTIONS,
     MAX_QUESTION,
     Asked,
-    AskKind,
     ask,
     check_text,
     clean,
@@ -38,17 +36,6 @@ TEXT_STEP = "ask:text"
 END = ConversationHandler.END
 
 
-def _refusal(kind: AskKind, context: AppContext, length: int = 0) -> str:
-    t = context.t
-    if kind == "not_member":
-        return view.not_member(t)
-    if kind == "too_many":
-        return view.too_many(DAILY_QUESTIONS, t)
-    if kind == "too_long":
-        return view.too_long(length, MAX_QUESTION, t)
-    return view.empty(t)
-
-
 async def on_ask(update: Update, context: AppContext) -> int:
     """/ask or the button: ask for the question, if the patient may ask now."""
     await answer(update, context)
@@ -59,7 +46,7 @@ async def on_ask(update: Update, context: AppContext) -> int:
     services = context.services
     asking = await may_ask(services.database, patient, services.clock.now())
     if asking.kind != "asked" or asking.clinic is None:
-        await reply(update, _refusal(asking.kind, context))
+        await reply(update, view.refusal(asking.kind, 0, context.t))
         return END
     context.flows.question = None
     await reply(update, view.prompt(asking.clinic, MAX_QUESTION, context.t))
@@ -81,13 +68,13 @@ async def on_text(update: Update, context: AppContext) -> int:
     refused = check_text(text)
     if refused is not None:
         # Nothing is stored; the question stays open for a shorter text.
-        await reply(update, _refusal(refused, context, len(text)))
+        await reply(update, view.refusal(refused, len(text), context.t))
         return TEXT
     services = context.services
     asking = await may_ask(services.database, context.patient, services.clock.now())
     if asking.kind != "asked" or asking.clinic is None:
         stop_asking(context, TEXT_STEP)
-        await reply(update, _refusal(asking.kind, context))
+        await reply(update, view.refusal(asking.kind, 0, context.t))
         return END
     stop_asking(context, TEXT_STEP)
     context.flows.question = QuestionDraft(text)
@@ -114,13 +101,13 @@ async def on_send(update: Update, context: AppContext, pressed: QuestionSend) ->
         share_history=pressed.history == "yes",
         now=services.clock.now(),
     )
-    await _after(update, context, asked)
+    await _after(update, context, asked, len(draft.text))
     return END
 
 
-async def _after(update: Update, context: AppContext, asked: Asked) -> None:
+async def _after(update: Update, context: AppContext, asked: Asked, length: int) -> None:
     if asked.kind != "asked" or asked.relayed is None:
-        await reply(update, _refusal(asked.kind, context, MAX_QUESTION + 1))
+        await reply(update, view.refusal(asked.kind, length, context.t))
         return
     clinic: Clinic = asked.relayed.clinic
     await reply(update, view.sent(clinic, context.t))

@@ -19,7 +19,7 @@ from bot.i18n import Translator, translator
 from bot.render.keyboards import button, keyboard
 from bot.render.treatments import entry_label
 from bot.usecases.payloads import Payload, QuestionAnswer
-from bot.usecases.questions import Answered, Relayed
+from bot.usecases.questions import DAILY_QUESTIONS, MAX_QUESTION, Answered, AskKind, Relayed
 from storage.recipients import Recipient
 from storage.records import Clinic, OutboxMessage, Question
 
@@ -88,6 +88,17 @@ def too_long(length: int, limit: int, t: Translator) -> str:
 def empty(t: Translator) -> str:
     """Nothing but blanks."""
     return t.gettext("Please write your question as text, or /cancel.")
+
+
+def refusal(kind: AskKind, length: int, t: Translator) -> str:
+    """Why a question cannot be asked or sent (`length`: the typed text's)."""
+    if kind == "not_member":
+        return not_member(t)
+    if kind == "too_many":
+        return too_many(DAILY_QUESTIONS, t)
+    if kind == "too_long":
+        return too_long(length, MAX_QUESTION, t)
+    return empty(t)
 
 
 def confirm_text(clinic: Clinic, text: str, t: Translator) -> str:
